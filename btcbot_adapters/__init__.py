@@ -1,0 +1,1 @@
+"""Adapters: BTCTurk REST, persistence, the simulated exchange and the sandbox server."""

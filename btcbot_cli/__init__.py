@@ -1,0 +1,1 @@
+"""btcbot command line: the composition root (configuration, adapters, core services)."""

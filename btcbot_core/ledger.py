@@ -1,0 +1,449 @@
+"""The ledger: an incremental fold of append-only events into balances, positions and PnL.
+
+Units: every PnL, fee, equity and turnover figure is in the valuation asset (TRY). Balances
+and positions are in their own asset.
+
+Each :meth:`Ledger.apply` costs O(1) amortised (FIFO lots are pushed once and popped once);
+history is never re-read. Equity needs marks (TRY per unit of each held asset) and is
+computed by :meth:`Ledger.revalue`, which also moves the equity high-water mark.
+
+Accounting model (identical results under FIFO and average cost):
+
+* every non-TRY asset is held as a position with a cost basis in TRY; TRY is cash;
+* a fill is two legs: the base asset comes in (or goes out) at ``price × quote_rate`` per
+  unit, the quote asset goes out (or comes in) at ``quote_rate`` per unit;
+* a fee or tax of ``n`` units of an asset worth ``r`` TRY each is a disposal of those units
+  at ``r``: ``fees_try += n × r`` and the units' cost leaves the books;
+* ``realized_pnl`` is net: gross trading gains minus fees and taxes;
+* deposits add units at their stated rate, withdrawals remove units at cost; adjustments are
+  deposits or withdrawals with a reason. ``net_deposits`` sums both at those values.
+
+So for any events, ``realized_pnl + unrealized_pnl(marks) == equity(marks) − net_deposits``.
+
+Cost allocated to part of a lot is rounded half-even to 1e-12 TRY (``COST_QUANTUM``); the
+cost that remains is the exact rest, so total cost is conserved exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Final
+
+import attrs
+
+from btcbot_core.errors import LedgerError
+from btcbot_core.ledger_events import (
+    AdjustmentEvent,
+    DepositEvent,
+    FeeEvent,
+    FillEvent,
+    LedgerEvent,
+    WithdrawalEvent,
+)
+from btcbot_core.money import ONE, ZERO
+from btcbot_core.orders import Side
+
+COST_QUANTUM: Final = Decimal("1e-12")
+VALUATION_ASSET: Final = "TRY"
+
+
+class CostMethod(enum.StrEnum):
+    FIFO = "FIFO"
+    AVERAGE = "AVERAGE"
+
+
+class _Book:
+    """Holdings of one non-valuation asset: quantity, total cost (TRY), and FIFO lots."""
+
+    __slots__ = ("cost", "lots", "qty")
+
+    def __init__(self, fifo: bool) -> None:
+        self.qty = ZERO
+        self.cost = ZERO
+        # Each lot is [quantity, total cost]; mutable so the head can be consumed in place.
+        self.lots: deque[list[Decimal]] | None = deque() if fifo else None
+
+
+@attrs.frozen
+class Position:
+    """Holdings of one asset: ``quantity`` units costing ``cost_basis`` TRY in total."""
+
+    asset: str
+    quantity: Decimal
+    cost_basis: Decimal
+
+    @property
+    def average_cost(self) -> Decimal | None:
+        """TRY per unit, unrounded; ``None`` when flat."""
+        return None if self.quantity == 0 else self.cost_basis / self.quantity
+
+
+@attrs.frozen
+class Valuation:
+    """The ledger valued at a set of marks (all TRY)."""
+
+    cash: Decimal
+    positions_value: Decimal
+    equity: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    net_deposits: Decimal
+    turnover: Decimal
+    high_water_mark: Decimal
+    drawdown: Decimal
+    drawdown_ratio: Decimal
+
+
+@attrs.frozen
+class LedgerSnapshot:
+    """Everything needed to resume folding without the events before ``event_count``.
+
+    ``lots`` holds, per asset, ``(quantity, cost)`` pairs oldest first (one pair for the
+    average-cost method). Event ids seen before the snapshot are not kept: after a restore,
+    the event store's uniqueness constraint is what rejects a re-delivered event.
+    """
+
+    method: CostMethod
+    event_count: int
+    cash: Decimal
+    lots: Mapping[str, tuple[tuple[Decimal, Decimal], ...]]
+    realized_gross: Decimal
+    fees: Decimal
+    net_deposits: Decimal
+    turnover: Decimal
+    high_water_mark: Decimal
+    round_trips: int
+    loss_streak: int
+    last_round_trip_pnl: Decimal | None
+    trip_pnl: Mapping[str, Decimal]
+
+
+class Ledger:
+    """Incremental ledger state. Not thread-safe; one writer folds events in order."""
+
+    def __init__(self, method: CostMethod = CostMethod.FIFO) -> None:
+        self.method = CostMethod(method)
+        self._fifo = self.method is CostMethod.FIFO
+        self.cash = ZERO
+        self._books: dict[str, _Book] = {}
+        self.realized_gross = ZERO
+        self.fees = ZERO
+        self.net_deposits = ZERO
+        self.turnover = ZERO
+        self.high_water_mark = ZERO
+        self.event_count = 0
+        self.round_trips = 0
+        self.loss_streak = 0
+        self.last_round_trip_pnl: Decimal | None = None
+        self._trip: dict[str, Decimal] = {}
+        self._seen: set[str] = set()
+        self._handlers = {
+            FillEvent: self._apply_fill,
+            FeeEvent: self._apply_fee,
+            DepositEvent: self._apply_deposit,
+            WithdrawalEvent: self._apply_withdrawal,
+            AdjustmentEvent: self._apply_adjustment,
+        }
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def realized_pnl(self) -> Decimal:
+        """Net realized PnL in TRY: gross trading gains minus fees and taxes."""
+        return self.realized_gross - self.fees
+
+    def balance(self, asset: str) -> Decimal:
+        """Units of ``asset`` held (TRY: cash)."""
+        if asset == VALUATION_ASSET:
+            return self.cash
+        book = self._books.get(asset)
+        return ZERO if book is None else book.qty
+
+    def position(self, asset: str) -> Position:
+        book = self._books.get(asset)
+        if book is None:
+            return Position(asset, ZERO, ZERO)
+        return Position(asset, book.qty, book.cost)
+
+    def positions(self) -> dict[str, Position]:
+        """Every non-flat non-TRY position, keyed by asset."""
+        return {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
+
+    def balances(self) -> dict[str, Decimal]:
+        """Every non-zero balance including TRY cash, keyed by asset."""
+        out = {a: b.qty for a, b in self._books.items() if b.qty != 0}
+        if self.cash != 0:
+            out[VALUATION_ASSET] = self.cash
+        return out
+
+    def has_applied(self, event_id: str) -> bool:
+        return event_id in self._seen
+
+    def valuation(self, marks: Mapping[str, Decimal]) -> Valuation:
+        """Value the books at ``marks`` (TRY per unit) without moving the high-water mark.
+
+        A held asset with no mark is a :class:`LedgerError`: never a silent zero.
+        """
+        positions_value = ZERO
+        cost = ZERO
+        for asset, book in self._books.items():
+            if book.qty == 0:
+                continue
+            mark = marks.get(asset)
+            if mark is None:
+                raise LedgerError(f"no mark for {asset}: cannot value a position of {book.qty}")
+            positions_value += book.qty * mark
+            cost += book.cost
+        equity = self.cash + positions_value
+        hwm = max(self.high_water_mark, equity)
+        drawdown = hwm - equity
+        return Valuation(
+            cash=self.cash,
+            positions_value=positions_value,
+            equity=equity,
+            realized_pnl=self.realized_pnl,
+            unrealized_pnl=positions_value - cost,
+            fees=self.fees,
+            net_deposits=self.net_deposits,
+            turnover=self.turnover,
+            high_water_mark=hwm,
+            drawdown=drawdown,
+            drawdown_ratio=drawdown / hwm if hwm > 0 else ZERO,
+        )
+
+    def revalue(self, marks: Mapping[str, Decimal]) -> Valuation:
+        """Value the books at ``marks`` and raise the high-water mark to the equity seen."""
+        val = self.valuation(marks)
+        self.high_water_mark = val.high_water_mark
+        return val
+
+    # --- writing ------------------------------------------------------------------------
+
+    def apply(self, event: LedgerEvent) -> bool:
+        """Fold ``event``; return ``False`` (and change nothing) if its id was applied.
+
+        Raises :class:`LedgerError`, naming the event, if it would make a balance negative or
+        lacks a rate it needs; the ledger is then unchanged.
+        """
+        if event.event_id in self._seen:
+            return False
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise LedgerError(f"unknown ledger event type {type(event).__name__}")
+        handler(event)  # type: ignore[operator]
+        self._seen.add(event.event_id)
+        self.event_count += 1
+        return True
+
+    def apply_many(self, events: Iterable[LedgerEvent]) -> int:
+        """Fold events in order; return how many were new."""
+        apply = self.apply
+        return sum(1 for event in events if apply(event))
+
+    # --- legs ---------------------------------------------------------------------------
+
+    def _book(self, asset: str) -> _Book:
+        book = self._books.get(asset)
+        if book is None:
+            book = self._books[asset] = _Book(self._fifo)
+        return book
+
+    def _acquire(self, asset: str, qty: Decimal, cost: Decimal) -> None:
+        if asset == VALUATION_ASSET:
+            self.cash += qty
+            return
+        book = self._book(asset)
+        book.qty += qty
+        book.cost += cost
+        if book.lots is not None:
+            book.lots.append([qty, cost])
+
+    def _dispose(self, asset: str, qty: Decimal) -> Decimal:
+        """Remove ``qty`` units; return the TRY cost that left the books."""
+        if asset == VALUATION_ASSET:
+            self.cash -= qty
+            return qty
+        book = self._books[asset]
+        if qty == book.qty:
+            removed = book.cost
+            if book.lots is not None:
+                book.lots.clear()
+        elif book.lots is None:
+            removed = (book.cost * qty / book.qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
+        else:
+            removed = ZERO
+            left = qty
+            lots = book.lots
+            while left > 0:
+                head = lots[0]
+                if head[0] <= left:
+                    removed += head[1]
+                    left -= head[0]
+                    lots.popleft()
+                else:
+                    part = (head[1] * left / head[0]).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
+                    head[0] -= left
+                    head[1] -= part
+                    removed += part
+                    left = ZERO
+        book.qty -= qty
+        book.cost -= removed
+        if book.qty == 0:
+            book.cost = ZERO
+        return removed
+
+    def _check(
+        self, event_id: str, needs: Mapping[str, Decimal], gets: Mapping[str, Decimal]
+    ) -> None:
+        for asset, amount in needs.items():
+            have = self.balance(asset) + gets.get(asset, ZERO)
+            if amount > have:
+                raise LedgerError(
+                    f"event {event_id}: needs {amount} {asset} but only {have} is held"
+                )
+
+    def _rate(self, event_id: str, asset: str, rate: Decimal | None) -> Decimal:
+        if asset == VALUATION_ASSET:
+            return ONE
+        if rate is None:
+            raise LedgerError(f"event {event_id}: no TRY rate for {asset}; a rate is required")
+        if rate <= 0:
+            raise LedgerError(f"event {event_id}: TRY rate for {asset} must be > 0, got {rate}")
+        return rate
+
+    def _charge(self, asset: str, amount: Decimal, rate: Decimal) -> Decimal:
+        """Book a fee of ``amount`` units at ``rate``; return the net realized change."""
+        value = amount * rate
+        cost = self._dispose(asset, amount)
+        self.realized_gross += value - cost
+        self.fees += value
+        return -cost
+
+    # --- handlers -----------------------------------------------------------------------
+
+    def _apply_fill(self, event: FillEvent) -> None:
+        fill = event.fill
+        base, quote = fill.pair.base, fill.pair.quote
+        qrate = self._rate(event.event_id, quote, event.quote_rate)
+        notional = fill.price * fill.quantity
+        charge = fill.fee + fill.tax
+        fee_asset = fill.fee_asset.upper()
+        if fee_asset == base:
+            frate = fill.price * qrate
+        elif fee_asset == quote:
+            frate = qrate
+        else:
+            frate = self._rate(event.event_id, fee_asset, event.fee_rate)
+
+        buy = fill.side is Side.BUY
+        out_asset, out_qty = (quote, notional) if buy else (base, fill.quantity)
+        in_asset, in_qty = (base, fill.quantity) if buy else (quote, notional)
+        needs = {out_asset: out_qty}
+        if charge:
+            needs[fee_asset] = needs.get(fee_asset, ZERO) + charge
+        self._check(event.event_id, needs, {in_asset: in_qty})
+
+        before = self.realized_gross - self.fees
+        value_try = notional * qrate
+        # Incoming leg first, so a fee charged in the asset just bought can be paid from it.
+        if buy:
+            self._acquire(base, fill.quantity, value_try)
+            cost_out = self._dispose(quote, notional)
+            self.realized_gross += value_try - cost_out
+        else:
+            self._acquire(quote, notional, value_try)
+            cost_out = self._dispose(base, fill.quantity)
+            self.realized_gross += value_try - cost_out
+        if charge:
+            self._charge(fee_asset, charge, frate)
+        self.turnover += value_try
+        self._track_trip(base, self.realized_gross - self.fees - before)
+
+    def _track_trip(self, asset: str, realized_delta: Decimal) -> None:
+        trip = self._trip.get(asset, ZERO) + realized_delta
+        if self.balance(asset) == 0:
+            self._trip.pop(asset, None)
+            self.round_trips += 1
+            self.last_round_trip_pnl = trip
+            self.loss_streak = self.loss_streak + 1 if trip < 0 else 0
+        else:
+            self._trip[asset] = trip
+
+    def _apply_fee(self, event: FeeEvent) -> None:
+        charge = event.amount + event.tax
+        rate = self._rate(event.event_id, event.asset, event.rate)
+        self._check(event.event_id, {event.asset: charge}, {})
+        self._charge(event.asset, charge, rate)
+
+    def _apply_deposit(self, event: DepositEvent | AdjustmentEvent) -> None:
+        rate = self._rate(event.event_id, event.asset, event.rate)
+        value = event.amount * rate
+        self._acquire(event.asset, event.amount, value)
+        self.net_deposits += value
+
+    def _apply_withdrawal(self, event: WithdrawalEvent | AdjustmentEvent) -> None:
+        amount = abs(event.amount)
+        self._check(event.event_id, {event.asset: amount}, {})
+        self.net_deposits -= self._dispose(event.asset, amount)
+
+    def _apply_adjustment(self, event: AdjustmentEvent) -> None:
+        if event.amount > 0:
+            self._apply_deposit(event)
+        else:
+            self._apply_withdrawal(event)
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def snapshot(self) -> LedgerSnapshot:
+        """An immutable copy of the state, for fast start (see :class:`LedgerSnapshot`)."""
+        lots: dict[str, tuple[tuple[Decimal, Decimal], ...]] = {}
+        for asset, book in self._books.items():
+            if book.qty == 0:
+                continue
+            if book.lots is not None:
+                lots[asset] = tuple((q, c) for q, c in book.lots)
+            else:
+                lots[asset] = ((book.qty, book.cost),)
+        return LedgerSnapshot(
+            method=self.method,
+            event_count=self.event_count,
+            cash=self.cash,
+            lots=lots,
+            realized_gross=self.realized_gross,
+            fees=self.fees,
+            net_deposits=self.net_deposits,
+            turnover=self.turnover,
+            high_water_mark=self.high_water_mark,
+            round_trips=self.round_trips,
+            loss_streak=self.loss_streak,
+            last_round_trip_pnl=self.last_round_trip_pnl,
+            trip_pnl=dict(self._trip),
+        )
+
+    @classmethod
+    def from_snapshot(cls, snap: LedgerSnapshot) -> Ledger:
+        """A ledger that continues exactly where ``snap`` was taken."""
+        ledger = cls(snap.method)
+        ledger.cash = snap.cash
+        for asset, lots in snap.lots.items():
+            book = ledger._book(asset)
+            for qty, cost in lots:
+                book.qty += qty
+                book.cost += cost
+                if book.lots is not None:
+                    book.lots.append([qty, cost])
+        ledger.realized_gross = snap.realized_gross
+        ledger.fees = snap.fees
+        ledger.net_deposits = snap.net_deposits
+        ledger.turnover = snap.turnover
+        ledger.high_water_mark = snap.high_water_mark
+        ledger.event_count = snap.event_count
+        ledger.round_trips = snap.round_trips
+        ledger.loss_streak = snap.loss_streak
+        ledger.last_round_trip_pnl = snap.last_round_trip_pnl
+        ledger._trip = dict(snap.trip_pnl)
+        return ledger

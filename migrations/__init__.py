@@ -1,0 +1,1 @@
+"""Alembic migrations of the btcbot state database (shipped inside the package)."""
