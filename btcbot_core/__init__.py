@@ -5,6 +5,7 @@ Notebook use: ``from btcbot_core import Ledger, Pair, SymbolRules, ...``.
 """
 
 from btcbot_core.clock import ManualClock, SequentialIds
+from btcbot_core.decisions import Reason
 from btcbot_core.errors import (
     AuthError,
     BtcbotError,
@@ -135,6 +136,7 @@ __all__ = [
     "Position",
     "Quote",
     "RateLimitedError",
+    "Reason",
     "RiskMode",
     "RiskState",
     "RuleViolation",
