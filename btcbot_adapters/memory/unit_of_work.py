@@ -1,0 +1,73 @@
+"""An in-memory unit of work with real transactional semantics.
+
+``with uow:`` takes a private working copy of the shared :class:`InMemoryDatabase`; changes
+are visible inside the unit and published atomically by :meth:`commit`. Leaving the block
+without committing (or calling :meth:`rollback`) discards them.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from btcbot_adapters.memory.stores import (
+    InMemoryCapitalStore,
+    InMemoryCycleStore,
+    InMemoryFillStore,
+    InMemoryLedgerStore,
+    InMemoryOrderStore,
+    InMemoryParameterStore,
+    InMemoryRiskStore,
+)
+from btcbot_adapters.memory.tables import InMemoryDatabase, Working
+from btcbot_core.errors import PersistenceError
+
+
+class InMemoryUnitOfWork:
+    """A :class:`~btcbot_core.ports.UnitOfWork` over an :class:`InMemoryDatabase`.
+
+    Build several on the same database to share state (``InMemoryUnitOfWork(db)``); a unit
+    may be entered again after it exits. Stores used outside ``with`` raise
+    :class:`PersistenceError`.
+    """
+
+    def __init__(self, db: InMemoryDatabase | None = None) -> None:
+        self.db = db if db is not None else InMemoryDatabase()
+        self._work: Working | None = None
+        args = (self.db, self._current)
+        self.ledger = InMemoryLedgerStore(*args)
+        self.orders = InMemoryOrderStore(*args)
+        self.fills = InMemoryFillStore(*args)
+        self.cycles = InMemoryCycleStore(*args)
+        self.capital = InMemoryCapitalStore(*args)
+        self.risk = InMemoryRiskStore(*args)
+        self.parameters = InMemoryParameterStore(*args)
+
+    def _current(self) -> Working:
+        if self._work is None:
+            raise PersistenceError("unit of work used outside 'with uow:'")
+        return self._work
+
+    def __enter__(self) -> Self:
+        if self._work is not None:
+            raise PersistenceError("unit of work is already active (no nesting)")
+        self._work = self.db.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._work = None
+
+    def commit(self) -> None:
+        """Publish every change of this unit; the unit stays open on the new state."""
+        self.db.publish(self._current())
+        self._work = self.db.begin()
+
+    def rollback(self) -> None:
+        """Discard uncommitted changes; the unit stays open on the committed state."""
+        self._current()
+        self._work = self.db.begin()
