@@ -1,0 +1,193 @@
+"""``sma_cross``: the shared benchmark strategy, defined exactly.
+
+Per pair, at the close of bar ``i`` (0-based count of that pair's bars seen):
+
+* ``fast = SMA(close, 20)``, ``slow = SMA(close, 50)`` (exact; see
+  :class:`~btcbot_core.indicators.SmaCross`);
+* for ``i >= 50``: a cross up (``fast[i] > slow[i]`` and ``fast[i−1] <= slow[i−1]``) while
+  flat → MARKET buy of ``round(1000 TRY / close[i], 8)`` (half-even); a cross down
+  (``fast[i] < slow[i]`` and ``fast[i−1] >= slow[i−1]``) while long → MARKET sell of the
+  whole position. A cross up while long notes ``ALREADY_LONG``; a cross down while flat notes
+  ``NOT_LONG``.
+
+Fills (next bar's open, no slippage), the 0.1 % fee and the shared 100,000 TRY starting cash
+belong to the simulator and the pipeline, not to this module.
+
+State: one :class:`SmaCross` per pair plus the ``open_time`` of the last bar consumed, so a
+bar offered twice (a retried cycle) is counted once. The state is a pure function of the bars
+seen; after a restart rebuild it with :meth:`SmaCrossStrategy.warm_up`.
+
+Performance: the no-signal path allocates nothing (the shared ``EMPTY_PROPOSAL`` is
+returned); see ``bench/`` and the module's tests for the measured cost per bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from btcbot_core.decisions import Reason
+from btcbot_core.indicators import SmaCross
+from btcbot_core.orders import OrderIntent, OrderType, Side
+from btcbot_core.pair import Pair
+from btcbot_core.strategies.base import (
+    EMPTY_PROPOSAL,
+    PairNote,
+    Proposal,
+    StrategyCode,
+    StrategyContext,
+    check_range,
+    dec_param,
+    int_param,
+    sells_first,
+)
+
+NAME: Final = "sma_cross"
+
+
+@attrs.frozen
+class SmaCrossParams:
+    """Parameters of ``sma_cross`` (the benchmark uses the defaults).
+
+    * ``fast`` (FAST, bars, default 20, 1..<slow) and ``slow`` (SLOW, bars, default 50,
+      up to 100000): SMA windows.
+    * ``order_try`` (ORDER_TRY, TRY, default 1000, > 0): notional of an entry.
+    * ``qty_decimals`` (QTY_DECIMALS, default 8, 0..18): entry quantity is
+      ``order_try / close`` rounded half-even to this many decimals.
+    """
+
+    fast: int = attrs.field(default=20, converter=int_param)
+    slow: int = attrs.field(default=50, converter=int_param)
+    order_try: Decimal = attrs.field(default=Decimal(1000), converter=dec_param)
+    qty_decimals: int = attrs.field(default=8, converter=int_param)
+
+    def __attrs_post_init__(self) -> None:
+        check_range("SLOW", self.slow, 2, 100_000)
+        check_range("FAST", self.fast, 1, self.slow - 1)
+        check_range("ORDER_TRY", self.order_try, 0, None, low_open=True)
+        check_range("QTY_DECIMALS", self.qty_decimals, 0, 18)
+
+
+def entry_quantity(order_try: Decimal, close: Decimal, decimals: int) -> Decimal:
+    """``order_try / close`` rounded half-even to ``decimals`` places, computed exactly
+    (integer arithmetic, independent of the decimal context)."""
+    num, den = close.as_integer_ratio()
+    onum, oden = order_try.as_integer_ratio()
+    # order_try / close * 10**decimals = onum * den * 10**d / (oden * num)
+    top = onum * den * 10**decimals
+    bottom = oden * num
+    units, rest = divmod(top, bottom)
+    twice = 2 * rest
+    if twice > bottom or (twice == bottom and units % 2 == 1):
+        units += 1
+    return Decimal(units).scaleb(-decimals)
+
+
+class _PairState:
+    __slots__ = ("last_open", "sma")
+
+    def __init__(self, fast: int, slow: int) -> None:
+        self.sma = SmaCross(fast, slow)
+        self.last_open: datetime | None = None
+
+
+class SmaCrossStrategy:
+    """The ``sma_cross`` strategy. Stateful (rolling sums per pair); not thread-safe."""
+
+    def __init__(self, params: SmaCrossParams | None = None) -> None:
+        self.params = params or SmaCrossParams()
+        self._states: dict[Pair, _PairState] = {}
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    def _state(self, pair: Pair) -> _PairState:
+        state = self._states.get(pair)
+        if state is None:
+            state = self._states[pair] = _PairState(self.params.fast, self.params.slow)
+        return state
+
+    def indicator(self, pair: Pair) -> SmaCross:
+        """The pair's indicator (created empty if the pair was never seen)."""
+        return self._state(pair).sma
+
+    def warm_up(self, pair: Pair, closes: Iterable[Decimal], last_open: datetime | None) -> None:
+        """Feed historical closes (oldest first) without proposing anything."""
+        state = self._state(pair)
+        update = state.sma.update
+        for close in closes:
+            update(close)
+        state.last_open = last_open
+
+    def propose(self, context: StrategyContext) -> Proposal:
+        bars = context.market.bars
+        states = self._states
+        signals: list[tuple[Pair, int, Decimal]] | None = None
+        for pair in context.pairs:
+            bar = bars.get(pair)
+            if bar is None:
+                continue
+            state = states.get(pair)
+            if state is None:
+                state = self._state(pair)
+            open_time = bar.open_time
+            if state.last_open is not None and open_time <= state.last_open:
+                continue  # already consumed (or out of order): count each bar once
+            state.last_open = open_time
+            signal = state.sma.update(bar.close)
+            if signal:
+                if signals is None:
+                    signals = []
+                signals.append((pair, signal, bar.close))
+        if signals is None:
+            return EMPTY_PROPOSAL
+        return self._act(context, signals)
+
+    def _act(self, context: StrategyContext, signals: list[tuple[Pair, int, Decimal]]) -> Proposal:
+        intents: list[OrderIntent] = []
+        notes: list[PairNote] = []
+        params = self.params
+        for pair, signal, close in signals:
+            held = context.held(pair)
+            if signal > 0:
+                if held > 0:
+                    notes.append(
+                        PairNote(pair, Reason(StrategyCode.ALREADY_LONG, f"holding {held}"))
+                    )
+                    continue
+                qty = entry_quantity(params.order_try, close, params.qty_decimals)
+                intents.append(
+                    OrderIntent(
+                        pair,
+                        Side.BUY,
+                        None,
+                        quantity=qty,
+                        order_type=OrderType.MARKET,
+                        reason=f"CROSS_UP at close {close}",
+                        strategy=NAME,
+                    )
+                )
+            else:
+                if held <= 0:
+                    notes.append(PairNote(pair, Reason(StrategyCode.NOT_LONG, "flat")))
+                    continue
+                intents.append(
+                    OrderIntent(
+                        pair,
+                        Side.SELL,
+                        None,
+                        quantity=held,
+                        order_type=OrderType.MARKET,
+                        reason=f"CROSS_DOWN at close {close}",
+                        strategy=NAME,
+                    )
+                )
+        return Proposal(sells_first(intents), (), tuple(notes))
+
+
+__all__ = ["NAME", "SmaCrossParams", "SmaCrossStrategy", "entry_quantity"]
