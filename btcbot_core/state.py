@@ -64,6 +64,9 @@ class RiskState:
     stable_cycles: int = 0
     reasons: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    # The ledger loss streak the risk budget last saw: a loss-streak pause fires only when
+    # the streak grows past it (so a paused bot that stopped buying is not paused forever).
+    last_loss_streak: int = 0
 
 
 @attrs.frozen
