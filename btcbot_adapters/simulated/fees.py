@@ -1,0 +1,112 @@
+"""Fee schedule of the simulated exchange: maker/taker rates, tax on the fee, rounding.
+
+Units and rounding (the one place they are decided):
+
+* Rates are in basis points of the fill's notional (``price × quantity``, quote asset).
+* The tax is a ratio of the fee (BTCTurk charges a BSMV-like tax of the fee: ``0.20``).
+* Fee and tax are charged in the **quote asset** and quantised to ``fee_scale`` decimal places
+  (default 8, as BTCTurk reports ``fee``/``tax`` in user trades), rounded **up** (toward +∞,
+  so the simulator never under-charges).
+* Rounding is done on the order's **cumulative** traded value, so an order's total fee is
+  ``ceil(Σ notional_i × rate_i)`` however it is split into partial fills, and its total tax
+  is ``ceil(total fee × tax_ratio)``: splitting an order never costs extra rounding.
+* A single fill is never charged more fee + tax than its own notional; any rounding not
+  charged yet is charged on the order's later fills (so a sell can never drive the quote
+  balance negative, and a buy's fee lock always covers what is charged).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+import attrs
+
+from btcbot_core.errors import ValidationError
+from btcbot_core.money import ZERO, bps, dec_field
+
+
+def _check_bps(_inst: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value < 0 or value >= 10_000:
+        raise ValidationError(f"{attribute.name} must be in [0, 10000) bps, got {value}")
+
+
+def _check_ratio(_inst: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value < 0 or value > 1:
+        raise ValidationError(f"{attribute.name} must be a ratio in [0, 1], got {value}")
+
+
+def _check_scale(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 18:
+        raise ValidationError(f"{attribute.name} must be an integer 0..18, got {value!r}")
+
+
+@attrs.frozen
+class FeeSchedule:
+    """Maker/taker fee rates (bps of notional) and the tax on the fee (ratio of the fee).
+
+    ``FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2")``: a 1,000 TRY taker fill
+    pays ``2.00000000`` TRY fee and ``0.40000000`` TRY tax.
+    """
+
+    maker_bps: Decimal = attrs.field(default=ZERO, converter=dec_field, validator=_check_bps)
+    taker_bps: Decimal = attrs.field(default=ZERO, converter=dec_field, validator=_check_bps)
+    tax_ratio: Decimal = attrs.field(default=ZERO, converter=dec_field, validator=_check_ratio)
+    fee_scale: int = attrs.field(default=8, validator=_check_scale)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_rate * (1 + self.tax_ratio) >= 1:
+            raise ValidationError("fee rate × (1 + tax ratio) must be below 100 %")
+
+    @property
+    def maker_rate(self) -> Decimal:
+        """Maker fee as a ratio of notional."""
+        return bps(self.maker_bps)
+
+    @property
+    def taker_rate(self) -> Decimal:
+        """Taker fee as a ratio of notional."""
+        return bps(self.taker_bps)
+
+    @property
+    def max_rate(self) -> Decimal:
+        """The larger of the maker and taker ratios (what a buy order locks for)."""
+        return max(self.maker_rate, self.taker_rate)
+
+    @property
+    def quantum(self) -> Decimal:
+        """The smallest fee unit: ``10**-fee_scale`` of the quote asset."""
+        return Decimal(1).scaleb(-self.fee_scale)
+
+    def round_up(self, amount: Decimal) -> Decimal:
+        """``amount`` rounded up (toward +∞) to ``fee_scale`` places."""
+        return amount.quantize(self.quantum, rounding=ROUND_CEILING)
+
+    def max_fee_and_tax(self, notional: Decimal) -> Decimal:
+        """The most fee + tax an order of at most ``notional`` (quote) can ever be charged."""
+        fee = self.round_up(notional * self.max_rate)
+        return fee + self.round_up(fee * self.tax_ratio)
+
+
+class FeeAccumulator:
+    """Per-order running totals that make fees telescope over partial fills (see module doc)."""
+
+    __slots__ = ("fee_paid", "raw_fee", "tax_paid")
+
+    def __init__(self) -> None:
+        self.raw_fee = ZERO  # exact Σ notional_i × rate_i
+        self.fee_paid = ZERO  # Σ fees charged so far (rounded)
+        self.tax_paid = ZERO  # Σ taxes charged so far (rounded)
+
+    def charge(
+        self, schedule: FeeSchedule, notional: Decimal, maker: bool
+    ) -> tuple[Decimal, Decimal]:
+        """Fee and tax (quote asset, ``fee_scale`` places) of a fill of ``notional``."""
+        rate = schedule.maker_rate if maker else schedule.taker_rate
+        self.raw_fee += notional * rate
+        cap = notional.quantize(schedule.quantum, rounding=ROUND_FLOOR)
+        fee = min(schedule.round_up(self.raw_fee) - self.fee_paid, cap)
+        self.fee_paid += fee
+        owed_tax = schedule.round_up(self.fee_paid * schedule.tax_ratio) - self.tax_paid
+        tax = min(owed_tax, cap - fee)
+        self.tax_paid += tax
+        return fee, tax

@@ -1,0 +1,268 @@
+"""Matching rules of the simulated exchange and the engine that applies fills.
+
+Semantics (decided here, tested in ``tests/simulated``):
+
+**Quote mode** (``MatchMode.QUOTES``, driven by ``set_quote``):
+
+* On submit a limit BUY with ``ask <= limit`` (SELL: ``bid >= limit``) is marketable and fills
+  at once as **taker** at the touch (the ask, which is the better of ask and limit); the rest
+  rests. A market order fills at once as taker at ``ask × (1 + slippage)`` (sell:
+  ``bid × (1 − slippage)``), rounded to the price step against us; what the touch size cannot
+  fill is cancelled (immediate-or-cancel).
+* A resting limit BUY fills as **maker at its limit** when a later quote has ``ask <= limit``
+  (SELL: ``bid >= limit``): touching the limit counts, because the quote shows someone
+  willing to trade at our price.
+* Quote sizes cap each fill when positive (``0`` means unknown: no cap). Sizes are not
+  depleted across submits or across orders of different calls.
+
+**Bar mode** (``MatchMode.BARS``, driven by ``on_bar``): nothing fills on submit. Every order
+meets the *next* bar, in time priority (creation order):
+
+* A **fresh** order (submitted since the previous bar) first meets the open: a limit BUY with
+  ``open <= limit`` (SELL ``open >= limit``) fills as taker at the open; a market order fills
+  as taker at ``open ± slippage`` unless that is beyond its band price (then it is cancelled
+  unfilled), and its unfilled rest is cancelled (immediate-or-cancel).
+* Otherwise a resting limit BUY fills as **maker at its limit** only when the market traded
+  *through* it: ``low < limit`` (SELL: ``high > limit``). A bar that only touches the limit
+  does not fill it (queue position unknown: the conservative choice).
+* With a participation cap ``p`` at most ``p × bar.volume`` base units fill per pair per bar,
+  shared by all our orders in time priority; partial quantities are rounded down to the qty
+  step. Maker fills are stamped with the bar's close time, taker fills with its open time.
+
+In every case a BUY never fills above its limit and a SELL never below it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from btcbot_adapters.simulated.fees import FeeSchedule
+from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
+from btcbot_core.errors import BtcbotError
+from btcbot_core.ids import simulated_fill_id
+from btcbot_core.market import Bar, Quote
+from btcbot_core.money import ONE, ZERO, quantize_down, quantize_up
+from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
+from btcbot_core.rules import SymbolRules
+
+
+class SimulatorInvariantError(BtcbotError):
+    """An internal invariant of the simulator broke (a bug: nothing was changed)."""
+
+
+def slipped_price(side: Side, touch: Decimal, slippage: Decimal, rules: SymbolRules) -> Decimal:
+    """The taker price of a market order at ``touch``: worse by ``slippage`` (a ratio),
+    rounded to the price step against the taker (buy up, sell down)."""
+    if slippage == 0:
+        return touch
+    step = rules.effective_price_step
+    if side is Side.BUY:
+        return quantize_up(touch * (ONE + slippage), step)
+    return quantize_down(touch * (ONE - slippage), step)
+
+
+def fill_quantity(remaining: Decimal, available: Decimal | None, step: Decimal) -> Decimal:
+    """How much of ``remaining`` fills when ``available`` (None: unlimited) can trade."""
+    if available is None or available >= remaining:
+        return remaining
+    if available <= 0:
+        return ZERO
+    return quantize_down(available, step)
+
+
+def quote_match(order: SimOrder, quote: Quote, on_submit: bool) -> tuple[Decimal, bool] | None:
+    """``(price, is_maker)`` when limit ``order`` trades against ``quote``, else ``None``."""
+    limit = order.price
+    assert limit is not None
+    if order.side is Side.BUY:
+        if quote.ask <= limit:
+            return (quote.ask, False) if on_submit else (limit, True)
+    elif quote.bid >= limit:
+        return (quote.bid, False) if on_submit else (limit, True)
+    return None
+
+
+def bar_match(order: SimOrder, bar: Bar) -> tuple[Decimal, bool] | None:
+    """``(price, is_maker)`` when limit ``order`` trades in ``bar``, else ``None``."""
+    limit = order.price
+    assert limit is not None
+    if order.side is Side.BUY:
+        if order.fresh and bar.open <= limit:
+            return bar.open, False
+        if bar.low < limit:
+            return limit, True
+    else:
+        if order.fresh and bar.open >= limit:
+            return bar.open, False
+        if bar.high > limit:
+            return limit, True
+    return None
+
+
+class MatchingEngine:
+    """Applies fills and closes orders, keeping the wallet, locks and fill log consistent."""
+
+    def __init__(self, wallet: Wallet, fees: FeeSchedule, slippage: Decimal) -> None:
+        self.wallet = wallet
+        self.fees = fees
+        self.slippage = slippage
+
+    # --- state changes ----------------------------------------------------------------------
+
+    def fill(
+        self,
+        book: PairBook,
+        order: SimOrder,
+        price: Decimal,
+        qty: Decimal,
+        maker: bool,
+        at: datetime,
+    ) -> Fill:
+        """Execute ``qty`` of ``order`` at ``price``: move balances, record and return the fill."""
+        if qty <= 0 or qty > order.remaining or price <= 0:
+            raise SimulatorInvariantError(f"bad fill {qty} @ {price} for {order.exchange_order_id}")
+        if order.price is not None and (
+            (order.side is Side.BUY and price > order.price)
+            or (order.side is Side.SELL and price < order.price)
+        ):
+            raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
+        pair = book.pair
+        notional = price * qty
+        fees = order.fees
+        saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
+        fee, tax = fees.charge(self.fees, notional, maker)
+        spent = notional + fee + tax if order.side is Side.BUY else qty
+        if spent > order.lock_remaining:
+            fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
+            raise SimulatorInvariantError(
+                f"{order.exchange_order_id}: fill needs {spent} {order.lock_asset}, "
+                f"lock holds {order.lock_remaining}"
+            )
+        try:
+            fill = Fill(
+                fill_id=simulated_fill_id(order.exchange_order_id, order.fill_count + 1),
+                order_id=order.exchange_order_id,
+                client_order_id=order.client_order_id,
+                pair=pair,
+                side=order.side,
+                price=price,
+                quantity=qty,
+                fee=fee,
+                fee_asset=pair.quote,
+                timestamp=at,
+                tax=tax,
+            )
+        except BtcbotError:
+            fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
+            raise
+        order.lock_remaining -= spent
+        self.wallet.spend_locked(order.lock_asset, spent)
+        if order.side is Side.BUY:
+            self.wallet.credit(pair.base, qty)
+        else:
+            self.wallet.credit(pair.quote, notional - fee - tax)
+        order.filled_qty += qty
+        order.fill_count += 1
+        order.updated_at = at
+        book.fills.append(fill)
+        if order.filled_qty == order.quantity:
+            self.close(book, order, OrderStatus.FILLED, at)
+        else:
+            order.status = OrderStatus.PARTIALLY_FILLED
+        return fill
+
+    def close(
+        self, book: PairBook, order: SimOrder, status: OrderStatus, at: datetime, reason: str = ""
+    ) -> None:
+        """Make ``order`` terminal with ``status`` and release whatever it still locks."""
+        if order.lock_remaining:
+            self.wallet.release(order.lock_asset, order.lock_remaining)
+            order.lock_remaining = ZERO
+        order.status = status
+        order.updated_at = max(order.updated_at, at)
+        if reason:
+            order.reason = reason
+        book.live.remove(order)
+
+    # --- quote mode -------------------------------------------------------------------------
+
+    def on_submit_quote(self, book: PairBook, order: SimOrder, quote: Quote | None) -> None:
+        """Immediate taker execution of a new order in quote mode (see module doc)."""
+        at = quote.observed_at if quote is not None else order.created_at
+        if order.order_type is OrderType.MARKET:
+            if quote is not None:
+                if order.side is Side.BUY:
+                    touch, size = quote.ask, quote.ask_size
+                else:
+                    touch, size = quote.bid, quote.bid_size
+                price = slipped_price(order.side, touch, self.slippage, book.rules)
+                qty = fill_quantity(order.remaining, size or None, book.rules.qty_step)
+                if qty > 0 and price > 0:
+                    self.fill(book, order, price, qty, False, at)
+            if order.status.is_live:
+                self.close(book, order, OrderStatus.CANCELED, at, "market order remainder")
+            return
+        if quote is None:
+            return
+        hit = quote_match(order, quote, on_submit=True)
+        if hit is not None:
+            size = quote.ask_size if order.side is Side.BUY else quote.bid_size
+            qty = fill_quantity(order.remaining, size or None, book.rules.qty_step)
+            if qty > 0:
+                self.fill(book, order, hit[0], qty, False, at)
+
+    def on_quote(self, book: PairBook, quote: Quote) -> None:
+        """Maker fills of resting limit orders when ``quote`` reaches them."""
+        ask_left: Decimal | None = quote.ask_size or None
+        bid_left: Decimal | None = quote.bid_size or None
+        step = book.rules.qty_step
+        for order in tuple(book.live):
+            hit = quote_match(order, quote, on_submit=False)
+            if hit is None:
+                continue
+            buy = order.side is Side.BUY
+            qty = fill_quantity(order.remaining, ask_left if buy else bid_left, step)
+            if qty <= 0:
+                continue
+            self.fill(book, order, hit[0], qty, True, quote.observed_at)
+            if buy and ask_left is not None:
+                ask_left -= qty
+            elif not buy and bid_left is not None:
+                bid_left -= qty
+
+    # --- bar mode ---------------------------------------------------------------------------
+
+    def on_bar(self, book: PairBook, bar: Bar, participation: Decimal | None) -> None:
+        """Match every live order of ``book`` against ``bar`` (see module doc)."""
+        budget = None if participation is None else bar.volume * participation
+        at_open = bar.open_time
+        at_close = bar.open_time + timedelta(seconds=bar.interval_s)
+        step = book.rules.qty_step
+        for order in tuple(book.live):
+            if order.order_type is OrderType.MARKET:
+                price = slipped_price(order.side, bar.open, self.slippage, book.rules)
+                cap = order.cap_price
+                beyond = cap is not None and (
+                    price > cap if order.side is Side.BUY else price < cap
+                )
+                if beyond or price <= 0:
+                    self.close(book, order, OrderStatus.CANCELED, at_open, "beyond market band")
+                    continue
+                qty = fill_quantity(order.remaining, budget, step)
+                if qty > 0:
+                    self.fill(book, order, price, qty, False, at_open)
+                    budget = None if budget is None else budget - qty
+                if order.status.is_live:
+                    self.close(book, order, OrderStatus.CANCELED, at_open, "market order remainder")
+                continue
+            hit = bar_match(order, bar)
+            order.fresh = False
+            if hit is None:
+                continue
+            qty = fill_quantity(order.remaining, budget, step)
+            if qty <= 0:
+                continue
+            price, maker = hit
+            self.fill(book, order, price, qty, maker, at_close if maker else at_open)
+            budget = None if budget is None else budget - qty

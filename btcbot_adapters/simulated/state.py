@@ -1,0 +1,187 @@
+"""Mutable state of the simulated exchange: the wallet, orders and per-pair books.
+
+These are plain ``__slots__`` classes, not attrs: they sit on the per-bar path and are
+mutated in place. Core values (``ExchangeOrder``, ``Balance``) are built only when a port
+method is called.
+
+Wallet units: each asset's ``free`` and ``locked`` are exact ``Decimal`` amounts of that
+asset. ``free`` may be spent; ``locked`` backs open orders (quote for buys, base for sells).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from btcbot_adapters.simulated.fees import FeeAccumulator
+from btcbot_core.errors import ValidationError
+from btcbot_core.market import Bar, Quote
+from btcbot_core.money import ZERO, to_decimal
+from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
+from btcbot_core.pair import Pair
+from btcbot_core.ports import ExchangeOrder
+from btcbot_core.rules import SymbolRules
+
+
+class Wallet:
+    """Free and locked balances per asset. Every method keeps both >= 0 or raises."""
+
+    __slots__ = ("free", "locked")
+
+    def __init__(self, starting: Mapping[str, Decimal | int | str]) -> None:
+        self.free: dict[str, Decimal] = {}
+        self.locked: dict[str, Decimal] = {}
+        for asset, amount in starting.items():
+            value = to_decimal(amount, f"balance {asset}")
+            if value < 0:
+                raise ValidationError(f"starting balance of {asset} must be >= 0, got {value}")
+            self.free[asset.upper()] = value
+            self.locked[asset.upper()] = ZERO
+
+    def available(self, asset: str) -> Decimal:
+        return self.free.get(asset, ZERO)
+
+    def lock(self, asset: str, amount: Decimal) -> None:
+        free = self.free.get(asset, ZERO)
+        if amount > free:
+            raise ValidationError(f"cannot lock {amount} {asset}: only {free} free")
+        self.free[asset] = free - amount
+        self.locked[asset] = self.locked.get(asset, ZERO) + amount
+
+    def release(self, asset: str, amount: Decimal) -> None:
+        """Move ``amount`` from locked back to free (cancel, or the unused part of a lock)."""
+        self.locked[asset] -= amount
+        self.free[asset] = self.free.get(asset, ZERO) + amount
+
+    def spend_locked(self, asset: str, amount: Decimal) -> None:
+        """Pay ``amount`` out of the locked balance (a fill consuming its order's lock)."""
+        self.locked[asset] -= amount
+
+    def credit(self, asset: str, amount: Decimal) -> None:
+        self.free[asset] = self.free.get(asset, ZERO) + amount
+        self.locked.setdefault(asset, ZERO)
+
+
+class SimOrder:
+    """One order on the simulated exchange (mutable; see :meth:`view` for the core value).
+
+    ``lock_remaining`` is what this order still holds locked, in ``lock_asset`` (quote for a
+    buy: worst-case cost plus the most fee and tax it can be charged; base for a sell).
+    ``cap_price`` is the worst price a market order may fill at (``None`` for limits).
+    ``fresh`` is True until the order has seen its first bar (bar mode).
+    """
+
+    __slots__ = (
+        "cap_price",
+        "client_order_id",
+        "created_at",
+        "exchange_order_id",
+        "fees",
+        "fill_count",
+        "filled_qty",
+        "fresh",
+        "lock_asset",
+        "lock_remaining",
+        "order_type",
+        "pair",
+        "price",
+        "quantity",
+        "reason",
+        "seq",
+        "side",
+        "status",
+        "updated_at",
+    )
+
+    def __init__(
+        self,
+        *,
+        seq: int,
+        exchange_order_id: str,
+        client_order_id: str,
+        pair: Pair,
+        side: Side,
+        order_type: OrderType,
+        price: Decimal | None,
+        quantity: Decimal,
+        created_at: datetime,
+        lock_asset: str,
+        lock_amount: Decimal,
+        cap_price: Decimal | None,
+    ) -> None:
+        self.seq = seq
+        self.exchange_order_id = exchange_order_id
+        self.client_order_id = client_order_id
+        self.pair = pair
+        self.side = side
+        self.order_type = order_type
+        self.price = price
+        self.quantity = quantity
+        self.filled_qty = ZERO
+        self.status = OrderStatus.OPEN
+        self.created_at = created_at
+        self.updated_at = created_at
+        self.lock_asset = lock_asset
+        self.lock_remaining = lock_amount
+        self.cap_price = cap_price
+        self.fresh = True
+        self.fill_count = 0
+        self.fees = FeeAccumulator()
+        self.reason = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled_qty
+
+    @property
+    def is_buy(self) -> bool:
+        return self.side is Side.BUY
+
+    def view(self) -> ExchangeOrder:
+        """The port value for this order."""
+        return ExchangeOrder(
+            exchange_order_id=self.exchange_order_id,
+            client_order_id=self.client_order_id,
+            pair=self.pair,
+            side=self.side,
+            order_type=self.order_type,
+            price=self.price,
+            quantity=self.quantity,
+            filled_qty=self.filled_qty,
+            status=self.status,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+class PairBook:
+    """Everything the exchange keeps for one pair: rules, market data, live orders, fills.
+
+    ``history`` is bounded (``maxlen``); ``live`` holds only non-terminal orders in time
+    priority (creation order); ``fills`` grows with real fills only.
+    """
+
+    __slots__ = (
+        "fills",
+        "history",
+        "last_bar",
+        "live",
+        "pair",
+        "prev_bar",
+        "prev_quote",
+        "quote",
+        "rules",
+    )
+
+    def __init__(self, rules: SymbolRules, history_limit: int) -> None:
+        self.pair = rules.pair
+        self.rules = rules
+        self.quote: Quote | None = None
+        self.prev_quote: Quote | None = None
+        self.last_bar: Bar | None = None
+        self.prev_bar: Bar | None = None
+        self.history: deque[Bar] = deque(maxlen=history_limit)
+        self.live: list[SimOrder] = []
+        self.fills: list[Fill] = []
