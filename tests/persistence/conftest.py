@@ -19,7 +19,7 @@ PG_URL = os.environ.get("BTCBOT_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL tests need BTCBOT_TEST_DATABASE_URL (e.g. postgresql+psycopg://...)"
 
 UowFactory = Callable[[], Any]
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +28,7 @@ def pg_engine() -> Iterator[Any]:
     if not PG_URL:
         pytest.skip(PG_SKIP)
     import sqlalchemy as sa
+
     from btcbot_adapters.persistence import create_engine_from_url, metadata
 
     schema = f"btcbot_test_{secrets.token_hex(6)}"
@@ -47,6 +48,7 @@ def pg_engine() -> Iterator[Any]:
 
 def _truncate(engine: Any) -> None:
     import sqlalchemy as sa
+
     from btcbot_adapters.persistence import metadata
 
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
@@ -57,6 +59,16 @@ def _truncate(engine: Any) -> None:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def exact_text(backend: str) -> bool:
+    """Whether money columns keep a Decimal's exponent too (``2.50`` stays ``2.50``).
+
+    PostgreSQL's NUMERIC(38, 18) keeps the value only (it comes back as ``2.5``); JSON
+    columns (ledger events, snapshots, reports) are exact text on every backend.
+    """
+    return backend != "postgres"
 
 
 @pytest.fixture

@@ -90,7 +90,12 @@ def every_event_type() -> list[LedgerEvent]:
         ),
         WithdrawalEvent(event_id="w1", timestamp=at(4), asset="TRY", amount="10"),
         AdjustmentEvent(
-            event_id="a1", timestamp=at(5), asset="BTC", amount="-0.0001", reason="recon"
+            event_id="a1",
+            timestamp=at(5),
+            asset="BTC",
+            amount="-0.0001",
+            reason="recon",
+            rate="2500000",
         ),
         AdjustmentEvent(
             event_id="a2",

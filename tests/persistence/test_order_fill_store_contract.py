@@ -12,7 +12,7 @@ from .conftest import UowFactory
 from .factories import BTCTRY, ETHBTC, at, fill, order
 
 
-def test_order_add_get_round_trips(new_uow: UowFactory) -> None:
+def test_order_add_get_round_trips(new_uow: UowFactory, exact_text: bool) -> None:
     o = order("bbb1")
     with new_uow() as uow:
         assert uow.orders.add(o) is True
@@ -20,7 +20,8 @@ def test_order_add_get_round_trips(new_uow: UowFactory) -> None:
         uow.commit()
     with new_uow() as uow:
         got = uow.orders.get("bbb1")
-        assert got == o and repr(got) == repr(o)
+        assert got == o
+        assert repr(got) == repr(o) or not exact_text
         assert uow.orders.get("nope") is None
 
 

@@ -1,0 +1,85 @@
+"""Engines for the state database, from a URL.
+
+SQLite gets WAL journaling, foreign keys, a busy timeout and ``synchronous=FULL`` on every
+connection, and explicit ``BEGIN`` so SQLAlchemy (not the driver) frames transactions.
+PostgreSQL gets pre-ping and, optionally, a schema (``search_path``) for isolation.
+Building an engine does not connect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from btcbot_core.errors import PersistenceError
+
+#: How long (ms) an SQLite connection waits for another writer before failing.
+DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The SQLAlchemy URL of an SQLite file."""
+    return f"sqlite:///{Path(path)}"
+
+
+def redact(url: str) -> str:
+    """``url`` with any password hidden, safe for logs and messages."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparseable database URL>"
+
+
+def create_engine_from_url(
+    url: str,
+    *,
+    schema: str | None = None,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    ``schema`` (PostgreSQL only) sets the ``search_path`` of every connection.
+    Raises :class:`PersistenceError` for a URL SQLAlchemy cannot use.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise PersistenceError(f"not a database URL: {redact(url)}") from None
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+        if schema is not None:
+            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_ms)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
