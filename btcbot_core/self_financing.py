@@ -146,7 +146,7 @@ def apply_checkpoint(
             f"profit {delta} TRY: {trading_delta} to trading capital, {treasury_delta} to treasury",
         )
     elif delta < 0:
-        trading_delta = max(delta, -state.trading_capital)
+        trading_delta = max(delta, -max(state.trading_capital, ZERO))
         unabsorbed = _CTX.subtract(trading_delta, delta)
         if unabsorbed > 0:
             reason = Reason(
