@@ -15,8 +15,9 @@ Accounting model (identical results under FIFO and average cost):
 * a fee or tax of ``n`` units of an asset worth ``r`` TRY each is a disposal of those units
   at ``r``: ``fees_try += n × r`` and the units' cost leaves the books;
 * ``realized_pnl`` is net: gross trading gains minus fees and taxes;
-* deposits add units at their stated rate, withdrawals remove units at cost; adjustments are
-  deposits or withdrawals with a reason. ``net_deposits`` sums both at those values.
+* deposits add units at their stated rate; withdrawals dispose of units at their stated rate
+  (realizing ``rate − cost``, like a sale); adjustments are deposits or withdrawals with a
+  reason. ``net_deposits`` sums both at those rates, so it is the same under both methods.
 
 So for any events, ``realized_pnl + unrealized_pnl(marks) == equity(marks) − net_deposits``.
 
@@ -387,8 +388,11 @@ class Ledger:
 
     def _apply_withdrawal(self, event: WithdrawalEvent | AdjustmentEvent) -> None:
         amount = abs(event.amount)
+        rate = self._rate(event.event_id, event.asset, event.rate)
         self._check(event.event_id, {event.asset: amount}, {})
-        self.net_deposits -= self._dispose(event.asset, amount)
+        value = amount * rate
+        self.realized_gross += value - self._dispose(event.asset, amount)
+        self.net_deposits -= value
 
     def _apply_adjustment(self, event: AdjustmentEvent) -> None:
         if event.amount > 0:

@@ -90,20 +90,26 @@ class DepositEvent:
 
 @attrs.frozen
 class WithdrawalEvent:
-    """``amount`` of ``asset`` leaves the account (valued at its cost basis)."""
+    """``amount`` of ``asset`` leaves the account at ``rate`` TRY per unit.
+
+    Non-TRY assets need ``rate`` (their market value when they left): the units' cost leaves
+    the books and ``rate − cost`` is realized, so net deposits do not depend on the cost
+    method.
+    """
 
     event_id: str
     timestamp: datetime
     asset: str = attrs.field(converter=_upper)
     amount: Decimal = attrs.field(converter=dec_field, validator=_positive)
+    rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
 
 
 @attrs.frozen
 class AdjustmentEvent:
     """A signed correction of ``asset`` (e.g. reconciliation with exchange balances).
 
-    Positive amounts are booked like a deposit (needing ``rate`` for non-TRY assets), negative
-    like a withdrawal. ``reason`` says why.
+    Positive amounts are booked like a deposit, negative like a withdrawal; either way
+    non-TRY assets need ``rate``. ``reason`` says why.
     """
 
     event_id: str
