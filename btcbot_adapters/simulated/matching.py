@@ -237,7 +237,6 @@ class MatchingEngine:
         """Match every live order of ``book`` against ``bar`` (see module doc)."""
         budget = None if participation is None else bar.volume * participation
         at_open = bar.open_time
-        at_close = bar.open_time + timedelta(seconds=bar.interval_s)
         step = book.rules.qty_step
         for order in tuple(book.live):
             if order.order_type is OrderType.MARKET:
@@ -264,5 +263,6 @@ class MatchingEngine:
             if qty <= 0:
                 continue
             price, maker = hit
-            self.fill(book, order, price, qty, maker, at_close if maker else at_open)
+            at = at_open + timedelta(seconds=bar.interval_s) if maker else at_open
+            self.fill(book, order, price, qty, maker, at)
             budget = None if budget is None else budget - qty

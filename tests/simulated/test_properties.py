@@ -1,0 +1,139 @@
+"""Properties over random order/market sequences: conservation, no negative balances, limit
+prices respected, determinism."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
+from btcbot_core.errors import OrderRejectedError
+from btcbot_core.market import Bar, Quote
+from btcbot_core.orders import Fill, OrderRequest, OrderType, Side
+from btcbot_core.pair import Pair
+from btcbot_core.rules import SymbolRules
+from tests.simulated.helpers import T0
+
+PAIR = Pair("ETH", "TRY")
+RULES = SymbolRules(PAIR, price_scale=2, qty_scale=3, min_notional=Decimal("10"))
+START = {"TRY": Decimal("5000"), "ETH": Decimal("3")}
+
+prices = st.integers(90_00, 110_00).map(lambda cents: Decimal(cents) / 100)
+qtys = st.integers(1, 2_000).map(lambda units: Decimal(units) / 1000)
+
+bar_action = st.tuples(
+    st.just("market"), prices, prices, prices, st.integers(0, 50).map(lambda v: Decimal(v) / 10)
+)
+limit_action = st.tuples(st.just("limit"), st.sampled_from(Side), prices, qtys)
+market_action = st.tuples(st.just("mkt"), st.sampled_from(Side), qtys)
+cancel_action = st.tuples(st.just("cancel"), st.integers(0, 30))
+actions = st.lists(
+    st.one_of(bar_action, bar_action, limit_action, market_action, cancel_action),
+    min_size=10,
+    max_size=60,
+)
+configs = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(MatchMode),
+        "fees": st.builds(
+            FeeSchedule,
+            maker_bps=st.integers(0, 50),
+            taker_bps=st.integers(0, 50),
+            tax_ratio=st.sampled_from(["0", "0.2", "0.18"]),
+            fee_scale=st.integers(0, 8),
+        ),
+        "slippage_bps": st.integers(0, 100),
+        "participation": st.sampled_from([None, "0.1", "0.5"]),
+    }
+)
+
+
+def run(config: dict[str, Any], steps: list[tuple[Any, ...]]) -> SimulatedExchange:
+    ex = SimulatedExchange([RULES], START, start=T0, seed=3, **config)
+    quotes_mode = config["mode"] is MatchMode.QUOTES
+    acks: list[str] = []
+    t = 0
+    for step in steps:
+        kind = step[0]
+        if kind == "market":
+            _, a, b, c, volume = step
+            low, mid, high = sorted((a, b, c))
+            t += 1
+            if quotes_mode:
+                ex.set_quote(Quote(PAIR, low, high, T0 + timedelta(seconds=t), volume, volume))
+            else:
+                ex.on_bar(Bar(PAIR, T0 + timedelta(minutes=t), mid, high, low, mid, volume))
+        elif kind in ("limit", "mkt"):
+            cid = f"c{len(acks)}-{t}"
+            if kind == "limit":
+                request = OrderRequest(cid, PAIR, step[1], step[3], step[2], OrderType.LIMIT)
+            else:
+                request = OrderRequest(cid, PAIR, step[1], step[2], None, OrderType.MARKET)
+            with contextlib.suppress(OrderRejectedError):
+                acks.append(ex.submit(request).exchange_order_id)
+        elif acks:
+            ex.cancel(PAIR, acks[step[1] % len(acks)])
+        for balance in ex.balances().values():
+            assert balance.free >= 0 and balance.locked >= 0, balance
+    return ex
+
+
+def flows(fills: tuple[Fill, ...]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for f in fills:
+        out[f.fee_asset] -= f.fee + f.tax
+        if f.side is Side.BUY:
+            out[f.pair.base] += f.quantity
+            out[f.pair.quote] -= f.notional
+        else:
+            out[f.pair.base] -= f.quantity
+            out[f.pair.quote] += f.notional
+    return out
+
+
+@settings(max_examples=150)
+@given(config=configs, steps=actions)
+def test_balances_are_conserved_and_never_negative(
+    config: dict[str, Any], steps: list[tuple[Any, ...]]
+) -> None:
+    ex = run(config, steps)
+    fills = ex.all_fills(PAIR)
+    moved = flows(fills)
+    balances = ex.balances()
+    for asset in set(START) | set(moved):
+        assert balances[asset].total == START.get(asset, 0) + moved.get(asset, 0)
+    # per order: filled quantity equals the sum of its fills and never exceeds the quantity
+    per_order: dict[str, Decimal] = defaultdict(Decimal)
+    for f in fills:
+        per_order[f.order_id] += f.quantity
+    for order_id, qty in per_order.items():
+        order = ex.order(order_id)
+        assert order.filled_qty == qty <= order.quantity
+        if order.price is not None:  # a limit is never filled at a worse price
+            for f in fills:
+                if f.order_id == order_id:
+                    assert f.price <= order.price if f.side is Side.BUY else f.price >= order.price
+    for order in ex.open_orders([PAIR]):
+        ex.cancel(PAIR, order.exchange_order_id)
+    assert all(b.locked == 0 for b in ex.balances().values())
+    assert {a: b.total for a, b in ex.balances().items()} == {
+        a: b.total for a, b in balances.items()
+    }
+
+
+@settings(max_examples=30)
+@given(config=configs, steps=actions)
+def test_same_inputs_give_identical_fills(
+    config: dict[str, Any], steps: list[tuple[Any, ...]]
+) -> None:
+    first = run(config, steps)
+    second = run(config, steps)
+    assert first.all_fills(PAIR) == second.all_fills(PAIR)
+    assert first.balances() == second.balances()
+    assert first.open_orders([PAIR]) == second.open_orders([PAIR])
