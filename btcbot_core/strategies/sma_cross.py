@@ -47,6 +47,7 @@ from btcbot_core.strategies.base import (
 )
 
 NAME: Final = "sma_cross"
+_ID_CACHE_LIMIT: Final = 1024
 
 
 @attrs.frozen
@@ -101,6 +102,9 @@ class SmaCrossStrategy:
     def __init__(self, params: SmaCrossParams | None = None) -> None:
         self.params = params or SmaCrossParams()
         self._states: dict[Pair, _PairState] = {}
+        # id(pair object) -> (that object, its state or None when outside the universe).
+        self._by_id: dict[int, tuple[Pair, _PairState | None]] = {}
+        self._universe: tuple[Pair, ...] = ()
 
     @property
     def name(self) -> str:
@@ -124,19 +128,38 @@ class SmaCrossStrategy:
             update(close)
         state.last_open = last_open
 
+    def _resolve(self, pair: Pair, universe: tuple[Pair, ...]) -> _PairState | None:
+        """Slow path: the state of a pair object not seen before (None: not traded)."""
+        if len(self._by_id) > _ID_CACHE_LIMIT:
+            self._by_id.clear()
+        state = self._state(pair) if pair in universe else None
+        self._by_id[id(pair)] = (pair, state)
+        return state
+
     def propose(self, context: StrategyContext) -> Proposal:
-        bars = context.market.bars
-        states = self._states
+        """Consume the snapshot's bars of ``context.pairs``; act on crosses.
+
+        Hot path notes: pairs are matched by object identity first (hashing an attrs
+        ``Pair`` costs more than the whole indicator update), falling back to equality.
+        """
+        universe = context.pairs
+        if universe is not self._universe:
+            if universe != self._universe:
+                self._by_id.clear()
+            self._universe = universe
+        by_id = self._by_id
         signals: list[tuple[Pair, int, Decimal]] | None = None
-        for pair in context.pairs:
-            bar = bars.get(pair)
-            if bar is None:
-                continue
-            state = states.get(pair)
+        for pair, bar in context.market.bars.items():
+            entry = by_id.get(id(pair))
+            if entry is not None and entry[0] is pair:
+                state = entry[1]
+            else:
+                state = self._resolve(pair, universe)
             if state is None:
-                state = self._state(pair)
+                continue
             open_time = bar.open_time
-            if state.last_open is not None and open_time <= state.last_open:
+            last = state.last_open
+            if last is not None and open_time <= last:
                 continue  # already consumed (or out of order): count each bar once
             state.last_open = open_time
             signal = state.sma.update(bar.close)
