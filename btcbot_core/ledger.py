@@ -45,7 +45,7 @@ from btcbot_core.ledger_events import (
     WithdrawalEvent,
 )
 from btcbot_core.money import ONE, ZERO
-from btcbot_core.orders import Side
+from btcbot_core.orders import Fill, Side
 
 COST_QUANTUM: Final = Decimal("1e-12")
 VALUATION_ASSET: Final = "TRY"
@@ -64,8 +64,9 @@ class _Book:
     def __init__(self, fifo: bool) -> None:
         self.qty = ZERO
         self.cost = ZERO
-        # Each lot is [quantity, total cost]; mutable so the head can be consumed in place.
-        self.lots: deque[list[Decimal]] | None = deque() if fifo else None
+        # Each lot is (quantity, total cost). Tuples of Decimals are untracked by the cyclic
+        # GC, so a long history of open lots does not slow every later collection.
+        self.lots: deque[tuple[Decimal, Decimal]] | None = deque() if fifo else None
 
 
 @attrs.frozen
@@ -261,7 +262,7 @@ class Ledger:
         book.qty += qty
         book.cost += cost
         if book.lots is not None:
-            book.lots.append([qty, cost])
+            book.lots.append((qty, cost))
 
     def _dispose(self, asset: str, qty: Decimal) -> Decimal:
         """Remove ``qty`` units; return the TRY cost that left the books."""
@@ -280,15 +281,14 @@ class Ledger:
             left = qty
             lots = book.lots
             while left > 0:
-                head = lots[0]
-                if head[0] <= left:
-                    removed += head[1]
-                    left -= head[0]
+                lot_qty, lot_cost = lots[0]
+                if lot_qty <= left:
+                    removed += lot_cost
+                    left -= lot_qty
                     lots.popleft()
                 else:
-                    part = (head[1] * left / head[0]).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
-                    head[0] -= left
-                    head[1] -= part
+                    part = (lot_cost * left / lot_qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
+                    lots[0] = (lot_qty - left, lot_cost - part)
                     removed += part
                     left = ZERO
         book.qty -= qty
@@ -329,10 +329,13 @@ class Ledger:
     def _apply_fill(self, event: FillEvent) -> None:
         fill = event.fill
         base, quote = fill.pair.base, fill.pair.quote
+        if quote == VALUATION_ASSET and fill.fee_asset == VALUATION_ASSET:
+            self._apply_try_fill(event.event_id, fill, base)
+            return
         qrate = self._rate(event.event_id, quote, event.quote_rate)
         notional = fill.price * fill.quantity
         charge = fill.fee + fill.tax
-        fee_asset = fill.fee_asset.upper()
+        fee_asset = fill.fee_asset
         if fee_asset == base:
             frate = fill.price * qrate
         elif fee_asset == quote:
@@ -354,15 +357,47 @@ class Ledger:
         if buy:
             self._acquire(base, fill.quantity, value_try)
             cost_out = self._dispose(quote, notional)
-            self.realized_gross += value_try - cost_out
         else:
             self._acquire(quote, notional, value_try)
             cost_out = self._dispose(base, fill.quantity)
-            self.realized_gross += value_try - cost_out
+        self.realized_gross += value_try - cost_out
         if charge:
             self._charge(fee_asset, charge, frate)
         self.turnover += value_try
         self._track_trip(base, self.realized_gross - self.fees - before)
+
+    def _apply_try_fill(self, event_id: str, fill: Fill, base: str) -> None:
+        """The common case (TRY-quoted pair, fee in TRY) without the generic leg machinery.
+
+        Same arithmetic as the generic path: a TRY fee is a TRY disposal at rate 1, which
+        realizes nothing gross and adds the fee to ``fees``.
+        """
+        qty = fill.quantity
+        notional = fill.price * qty
+        charge = fill.fee + fill.tax
+        if fill.side is Side.BUY:
+            need = notional + charge
+            if need > self.cash:
+                raise LedgerError(
+                    f"event {event_id}: needs {need} TRY but only {self.cash} is held"
+                )
+            self.cash -= need
+            self._acquire(base, qty, notional)
+            delta = -charge
+        else:
+            book = self._books.get(base)
+            held = ZERO if book is None else book.qty
+            if qty > held:
+                raise LedgerError(f"event {event_id}: needs {qty} {base} but only {held} is held")
+            if charge > self.cash + notional:
+                raise LedgerError(f"event {event_id}: fee {charge} TRY exceeds cash and proceeds")
+            self.cash += notional - charge
+            gross = notional - self._dispose(base, qty)
+            self.realized_gross += gross
+            delta = gross - charge
+        self.fees += charge
+        self.turnover += notional
+        self._track_trip(base, delta)
 
     def _track_trip(self, asset: str, realized_delta: Decimal) -> None:
         trip = self._trip.get(asset, ZERO) + realized_delta
@@ -409,7 +444,7 @@ class Ledger:
             if book.qty == 0:
                 continue
             if book.lots is not None:
-                lots[asset] = tuple((q, c) for q, c in book.lots)
+                lots[asset] = tuple(book.lots)
             else:
                 lots[asset] = ((book.qty, book.cost),)
         return LedgerSnapshot(
@@ -439,7 +474,7 @@ class Ledger:
                 book.qty += qty
                 book.cost += cost
                 if book.lots is not None:
-                    book.lots.append([qty, cost])
+                    book.lots.append((qty, cost))
         ledger.realized_gross = snap.realized_gross
         ledger.fees = snap.fees
         ledger.net_deposits = snap.net_deposits

@@ -89,6 +89,10 @@ def _opt_dec(value: object) -> Decimal | None:
     return None if value is None else dec_field(value)
 
 
+def _upper(value: str) -> str:
+    return value.upper()
+
+
 @attrs.frozen
 class OrderIntent:
     """What a strategy wants: unquantised, without an id.
@@ -155,7 +159,7 @@ class Fill:
     price: Decimal = attrs.field(converter=dec_field)
     quantity: Decimal = attrs.field(converter=dec_field)
     fee: Decimal = attrs.field(converter=dec_field)
-    fee_asset: str
+    fee_asset: str = attrs.field(converter=_upper)
     timestamp: datetime
     tax: Decimal = attrs.field(default=ZERO, converter=dec_field)
 
