@@ -68,9 +68,9 @@ class SelfFinancingParams:
 
 @attrs.frozen
 class CapitalDecision:
-    """What one checkpoint did (all TRY). ``trading_delta + treasury_delta`` equals
-    ``realized_delta`` except when capital was exhausted (then ``unabsorbed_loss`` is the
-    difference)."""
+    """What one checkpoint did (all TRY). Always
+    ``trading_delta + treasury_delta − unabsorbed_loss == realized_delta``;
+    ``unabsorbed_loss`` (>= 0) is non-zero only when a loss exceeded the trading capital."""
 
     reason: Reason
     applied: bool
