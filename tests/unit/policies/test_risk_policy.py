@@ -311,7 +311,7 @@ def test_every_reason_is_reported_not_just_the_first() -> None:
 )
 def test_params_validation_names_the_setting(field: str, value: object) -> None:
     with pytest.raises(ValidationError, match=field.upper()):
-        RiskPolicyParams(**{field: value})  # type: ignore[arg-type]
+        RiskPolicyParams(**{field: value})
 
 
 request_st = st.builds(

@@ -200,14 +200,14 @@ def test_sells_come_before_buys_across_pairs() -> None:
 )
 def test_params_are_validated_with_name_value_and_range(field: str, value: object) -> None:
     with pytest.raises(ValidationError) as err:
-        ProfitV1Params(**{field: value})  # type: ignore[arg-type]
+        ProfitV1Params(**{field: value})
     text = str(err.value)
     assert field.upper() in text and "allowed" in text
 
 
 def test_float_params_are_refused() -> None:
     with pytest.raises(TypeError):
-        ProfitV1Params(target_try=100.0)  # type: ignore[arg-type]
+        ProfitV1Params(target_try=100.0)
 
 
 # --- the round trip is profitable after fees and exact rounding ---------------------------
