@@ -135,6 +135,7 @@ class SimulatedExchange:
         self._by_id: dict[str, SimOrder] = {}
         self._by_client: dict[str, SimOrder] = {}
         self._synth: dict[Pair, tuple[Bar, Quote]] = {}
+        self._by_pair_object: dict[int, tuple[Pair, PairBook]] = {}
 
     # --- configuration and time -------------------------------------------------------------
 
@@ -157,6 +158,16 @@ class SimulatedExchange:
             return self._quote_clock
         return max(self._quote_clock, bar.open_time + timedelta(seconds=bar.interval_s))
 
+    def _remember(self, pair: Pair) -> PairBook:
+        """The book of ``pair``, remembered by object identity: hashing an attrs ``Pair``
+        costs more than the rest of a quiet ``on_bar``. Bounded; holds the pair object so
+        its id cannot be reused while remembered."""
+        book = self._book(pair)
+        if len(self._by_pair_object) >= 256:
+            self._by_pair_object.clear()
+        self._by_pair_object[id(pair)] = (pair, book)
+        return book
+
     def _book(self, pair: Pair) -> PairBook:
         book = self._books.get(pair)
         if book is None:
@@ -166,7 +177,10 @@ class SimulatedExchange:
     # --- driving the market -----------------------------------------------------------------
 
     def set_quote(self, quote: Quote) -> None:
-        """Observe a new top of book; in quote mode, match resting orders against it."""
+        """Observe a new top of book and match resting orders against it (quote mode only:
+        in bar mode quotes are synthesised from bars, so this raises ``ValidationError``)."""
+        if self._mode is not MatchMode.QUOTES:
+            raise ValidationError("set_quote needs MatchMode.QUOTES; feed bars with on_bar")
         book = self._book(quote.pair)
         last = book.quote
         if last is not None and quote.observed_at < last.observed_at:
@@ -175,15 +189,16 @@ class SimulatedExchange:
         book.quote = quote
         if quote.observed_at > self._quote_clock:
             self._quote_clock = quote.observed_at
-        if book.live and self._mode is MatchMode.QUOTES:
+        if book.live and book.quote_may_trade(quote):
             self._engine.on_quote(book, quote)
 
     def on_bar(self, bar: Bar) -> None:
-        """Observe a closed bar; in bar mode, match live orders against it. O(1) when no order
-        is live: a dict lookup, a time check and a bounded append."""
-        book = self._books.get(bar.pair)
-        if book is None:
-            raise ValidationError(f"{bar.pair} is not traded on this simulated exchange")
+        """Observe a closed bar (kept for ``bars()``); in bar mode, match live orders against
+        it. O(1) unless the bar can fill something: a dict lookup, a time check, a bounded
+        append and two price comparisons (:meth:`PairBook.bar_may_trade`)."""
+        pair = bar.pair
+        hit = self._by_pair_object.get(id(pair))
+        book = hit[1] if hit is not None and hit[0] is pair else self._remember(pair)
         last = book.last_bar
         if last is not None and bar.open_time <= last.open_time:
             raise ValidationError(f"{bar.pair}: bar at {bar.open_time} is not after the last one")
@@ -193,7 +208,7 @@ class SimulatedExchange:
         clock = self._bar_clock
         if clock is None or bar.open_time >= clock.open_time:
             self._bar_clock = bar
-        if book.live and self._mode is MatchMode.BARS:
+        if book.live and self._mode is MatchMode.BARS and book.bar_may_trade(bar):
             self._engine.on_bar(book, bar, self._participation)
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
@@ -312,7 +327,6 @@ class SimulatedExchange:
         order_id = str(self._next_id)
         self._next_id += 1
         order = SimOrder(
-            seq=self._next_id,
             exchange_order_id=order_id,
             client_order_id=request.client_order_id,
             pair=request.pair,
@@ -331,6 +345,7 @@ class SimulatedExchange:
         book.live.append(order)
         if self._mode is MatchMode.QUOTES:
             self._engine.on_submit_quote(book, order, book.quote)
+        book.reindex()
         if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT:
             raise TransientExchangeError(
                 f"injected timeout after accepting {request.client_order_id} (order {order_id})"

@@ -184,6 +184,7 @@ class MatchingEngine:
         if reason:
             order.reason = reason
         book.live.remove(order)
+        book.reindex()
 
     # --- quote mode -------------------------------------------------------------------------
 
@@ -266,3 +267,4 @@ class MatchingEngine:
             at = at_open + timedelta(seconds=bar.interval_s) if maker else at_open
             self.fill(book, order, price, qty, maker, at)
             budget = None if budget is None else budget - qty
+        book.reindex()

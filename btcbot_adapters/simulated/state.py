@@ -89,7 +89,6 @@ class SimOrder:
         "price",
         "quantity",
         "reason",
-        "seq",
         "side",
         "status",
         "updated_at",
@@ -98,7 +97,6 @@ class SimOrder:
     def __init__(
         self,
         *,
-        seq: int,
         exchange_order_id: str,
         client_order_id: str,
         pair: Pair,
@@ -111,7 +109,6 @@ class SimOrder:
         lock_amount: Decimal,
         cap_price: Decimal | None,
     ) -> None:
-        self.seq = seq
         self.exchange_order_id = exchange_order_id
         self.client_order_id = client_order_id
         self.pair = pair
@@ -168,11 +165,14 @@ class PairBook:
         "history",
         "last_bar",
         "live",
+        "max_buy",
+        "min_sell",
         "pair",
         "prev_bar",
         "prev_quote",
         "quote",
         "rules",
+        "urgent",
     )
 
     def __init__(self, rules: SymbolRules, history_limit: int) -> None:
@@ -185,3 +185,43 @@ class PairBook:
         self.history: deque[Bar] = deque(maxlen=history_limit)
         self.live: list[SimOrder] = []
         self.fills: list[Fill] = []
+        self.max_buy: Decimal | None = None
+        self.min_sell: Decimal | None = None
+        self.urgent = False
+
+    def reindex(self) -> None:
+        """Recompute the quick-reject summary of ``live`` (call after any change to it):
+        the highest resting buy limit, the lowest resting sell limit, and whether an order
+        must meet the next bar's open (fresh or market)."""
+        max_buy: Decimal | None = None
+        min_sell: Decimal | None = None
+        urgent = False
+        for order in self.live:
+            price = order.price
+            if order.fresh or price is None:
+                urgent = True
+            if price is None:
+                continue
+            if order.side is Side.BUY:
+                if max_buy is None or price > max_buy:
+                    max_buy = price
+            elif min_sell is None or price < min_sell:
+                min_sell = price
+        self.max_buy, self.min_sell, self.urgent = max_buy, min_sell, urgent
+
+    def bar_may_trade(self, bar: Bar) -> bool:
+        """False when ``bar`` provably fills nothing (no fresh order, no limit traded
+        through): the cheap test that keeps ``on_bar`` O(1) for quiet resting orders."""
+        if self.urgent:
+            return True
+        max_buy, min_sell = self.max_buy, self.min_sell
+        return (max_buy is not None and bar.low < max_buy) or (
+            min_sell is not None and bar.high > min_sell
+        )
+
+    def quote_may_trade(self, quote: Quote) -> bool:
+        """False when ``quote`` provably reaches no resting limit."""
+        max_buy, min_sell = self.max_buy, self.min_sell
+        return (max_buy is not None and quote.ask <= max_buy) or (
+            min_sell is not None and quote.bid >= min_sell
+        )
