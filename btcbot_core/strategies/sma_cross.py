@@ -88,11 +88,13 @@ def entry_quantity(order_try: Decimal, close: Decimal, decimals: int) -> Decimal
     return Decimal(units).scaleb(-decimals)
 
 
-class _PairState:
-    __slots__ = ("last_open", "sma")
+class _PairState(SmaCross):
+    """A pair's indicator plus the open time of the last bar consumed (one less hop)."""
+
+    __slots__ = ("last_open",)
 
     def __init__(self, fast: int, slow: int) -> None:
-        self.sma = SmaCross(fast, slow)
+        super().__init__(fast, slow)
         self.last_open: datetime | None = None
 
 
@@ -118,12 +120,12 @@ class SmaCrossStrategy:
 
     def indicator(self, pair: Pair) -> SmaCross:
         """The pair's indicator (created empty if the pair was never seen)."""
-        return self._state(pair).sma
+        return self._state(pair)
 
     def warm_up(self, pair: Pair, closes: Iterable[Decimal], last_open: datetime | None) -> None:
         """Feed historical closes (oldest first) without proposing anything."""
         state = self._state(pair)
-        update = state.sma.update
+        update = state.update
         for close in closes:
             update(close)
         state.last_open = last_open
@@ -162,7 +164,7 @@ class SmaCrossStrategy:
             if last is not None and open_time <= last:
                 continue  # already consumed (or out of order): count each bar once
             state.last_open = open_time
-            signal = state.sma.update(bar.close)
+            signal = state.update(bar.close)
             if signal:
                 if signals is None:
                     signals = []

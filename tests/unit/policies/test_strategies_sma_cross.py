@@ -247,3 +247,47 @@ def test_warm_up_rebuilds_state() -> None:
     strat.warm_up(BTC, FALL_RISE[:i], T0 + timedelta(minutes=i - 1))
     prop = strat.propose(context({BTC: bar(BTC, i, FALL_RISE[i])}))
     assert [x.side for x in prop.intents] == [Side.BUY]
+
+
+@pytest.mark.property
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.none() | st.decimals(min_value=D(1), max_value=D(3), places=1),
+            st.none() | st.decimals(min_value=D(1), max_value=D(3), places=1),
+        ),
+        max_size=130,
+    ),
+    fresh_pairs=st.booleans(),
+)
+def test_strategy_matches_a_naive_model_over_random_bars(
+    steps: list[tuple[Decimal | None, Decimal | None]], fresh_pairs: bool
+) -> None:
+    """Whole strategy (identity cache, missing bars, positions) against naive signals."""
+    params = SmaCrossParams(fast=3, slow=7)
+    strat = SmaCrossStrategy(params)
+    held = {"BTC": D(0), "ETH": D(0)}
+    seen: dict[str, list[Decimal]] = {"BTC": [], "ETH": []}
+    for i, closes in enumerate(steps):
+        bars = {}
+        for base, close in zip(("BTC", "ETH"), closes):
+            if close is not None:
+                pair = Pair(base, "TRY") if fresh_pairs else {"BTC": BTC, "ETH": ETH}[base]
+                bars[pair] = bar(pair, i, close)
+                seen[base].append(close)
+        positions = {b: Position(b, q, q) for b, q in held.items() if q > 0}
+        prop = strat.propose(context(bars, positions))
+        expected = []
+        for base, close in zip(("BTC", "ETH"), closes):
+            if close is None:
+                continue
+            sig = naive_signals(seen[base], 3, 7)[-1]
+            if sig == CROSS_UP and held[base] == 0:
+                expected.append((base, Side.BUY, entry_quantity(D(1000), close, 8)))
+            elif sig == CROSS_DOWN and held[base] > 0:
+                expected.append((base, Side.SELL, held[base]))
+        got = [(x.pair.base, x.side, x.quantity) for x in prop.intents]
+        assert sorted(got) == sorted(expected)
+        for base, side, qty in got:
+            assert qty is not None
+            held[base] = qty if side is Side.BUY else D(0)
