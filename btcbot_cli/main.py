@@ -14,7 +14,9 @@ import click
 from btcbot_core import __version__
 
 #: name -> "module:attribute" of a click command or group.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "db": "btcbot_cli.db_commands:db",
+}
 
 EPILOG = """\b
 Safety: the default configuration never trades. Live writes need DRY_RUN=false,

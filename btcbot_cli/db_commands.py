@@ -1,0 +1,258 @@
+"""``btcbot db``: create, migrate and check the state database.
+
+The database is ``--db-url URL``, else ``--db PATH`` (SQLite), else env ``STATE_DB_URL``,
+else env ``STATE_DB_PATH`` (default ``btcbot_state.db``). ``upgrade`` creates a fresh SQLite
+file and migrates it (log event ``db.created``); ``current`` and ``check`` only read and
+never take the writer lock. A database that is not btcbot's, or whose schema revision this
+code does not know, is left untouched and the command exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import attrs
+import click
+
+DEFAULT_DB_PATH = "btcbot_state.db"
+
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+
+
+@attrs.frozen
+class Target:
+    """The database a command works on: a URL, and the SQLite file path when it is one."""
+
+    url: str
+    path: Path | None
+
+
+def _log(level: str, event: str, **fields: object) -> None:
+    """A structured JSON log line on stderr."""
+    line = {"level": level, "event": event, **fields}
+    click.echo(json.dumps(line, default=str, separators=(",", ":")), err=True)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    _log("error", "db.error", message=message)
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _resolve(db_path: str | None, db_url: str | None) -> Target:
+    from btcbot_adapters.persistence import sqlite_url
+
+    if db_path and db_url:
+        _fail(EXIT_USAGE, "give either --db PATH or --db-url URL, not both")
+    url = db_url or (None if db_path else os.environ.get("STATE_DB_URL") or None)
+    if url:
+        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            return Target(url, Path(url[len("sqlite:///") :]))
+        return Target(url, None)
+    path = Path(db_path or os.environ.get("STATE_DB_PATH") or DEFAULT_DB_PATH)
+    return Target(sqlite_url(path), path)
+
+
+def _check_sqlite_path(path: Path, *, must_exist: bool) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        _fail(EXIT_USAGE, f"directory {parent} does not exist (database path {path})")
+    if path.exists() and not path.is_file():
+        _fail(EXIT_USAGE, f"{path} is not a file")
+    if must_exist and not path.exists():
+        _fail(
+            EXIT_USAGE,
+            f"no state database at {path}; create it with: btcbot db upgrade --db {path}",
+        )
+
+
+def _state(target: Target):  # type: ignore[no-untyped-def]
+    """The schema state, classifying an SQLite file without touching it."""
+    from btcbot_adapters.persistence import create_engine_from_url
+    from btcbot_adapters.persistence.migrate import inspect_schema, probe_sqlite_file
+
+    if target.path is not None and target.path.exists():
+        return probe_sqlite_file(target.path)
+    return inspect_schema(create_engine_from_url(target.url))
+
+
+def _refuse_foreign(state, where: str) -> None:  # type: ignore[no-untyped-def]
+    from btcbot_adapters.persistence.migrate import SchemaStatus
+
+    if state.status is SchemaStatus.NOT_A_DATABASE:
+        _fail(EXIT_USAGE, f"{where} is not an SQLite database; it was left untouched")
+    if state.status is SchemaStatus.FOREIGN:
+        _fail(
+            EXIT_USAGE,
+            f"{where} is not a btcbot state database (tables: {', '.join(state.tables)}); "
+            "it was left untouched",
+        )
+    if state.status is SchemaStatus.UNKNOWN_REVISION:
+        _fail(
+            EXIT_USAGE,
+            f"{where} has schema revision {state.revision}, unknown to this btcbot "
+            f"(newest known: {state.head}); it was written by a newer btcbot? "
+            "It was left untouched",
+        )
+
+
+def _describe(target: Target) -> str:
+    from btcbot_adapters.persistence import redact
+
+    return str(target.path) if target.path is not None else redact(target.url)
+
+
+db_path_option = click.option(
+    "--db", "db_path", metavar="PATH", help="SQLite state database file (env STATE_DB_PATH)."
+)
+db_url_option = click.option(
+    "--db-url", "db_url", metavar="URL", help="Database URL (env STATE_DB_URL)."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@click.group("db")
+def db() -> None:
+    """Create, migrate and check the state database.
+
+    \b
+    Example:
+      btcbot db upgrade --db btcbot_state.db
+      btcbot db current --db-url postgresql+psycopg://bot@db/btcbot
+      btcbot db check
+    """
+
+
+@db.command("upgrade")
+@db_path_option
+@db_url_option
+def upgrade_command(db_path: str | None, db_url: str | None) -> None:
+    """Create the database if new and apply every pending migration (takes the writer lock).
+
+    \b
+    Example:
+      btcbot db upgrade --db /var/lib/btcbot/state.db
+    """
+    from btcbot_adapters.persistence import create_engine_from_url
+    from btcbot_adapters.persistence.migrate import SchemaStatus, upgrade
+    from btcbot_adapters.persistence.writer_lock import WriterLock
+    from btcbot_core.errors import LockHeldError, PersistenceError
+
+    target = _resolve(db_path, db_url)
+    where = _describe(target)
+    if target.path is not None:
+        _check_sqlite_path(target.path, must_exist=False)
+    try:
+        state = _state(target)
+        _refuse_foreign(state, where)
+        if state.status is SchemaStatus.CURRENT:
+            click.echo(f"{where}: already at revision {state.revision} (head)")
+            return
+        engine = create_engine_from_url(target.url)
+        if state.status is SchemaStatus.EMPTY:
+            upgrade(engine)
+            _log("info", "db.created", database=where, revision=state.head)
+            click.echo(f"{where}: created at revision {state.head}")
+            return
+        with WriterLock(engine):
+            upgrade(engine)
+        _log("info", "db.upgraded", database=where, revision=state.head, previous=state.revision)
+        click.echo(f"{where}: upgraded from revision {state.revision} to {state.head}")
+    except LockHeldError as exc:
+        _fail(EXIT_RUNTIME, f"{where}: cannot upgrade while another process writes: {exc}")
+    except PersistenceError as exc:
+        _fail(EXIT_RUNTIME, f"{where}: {exc}")
+
+
+@db.command("current")
+@db_path_option
+@db_url_option
+@json_option
+def current_command(db_path: str | None, db_url: str | None, as_json: bool) -> None:
+    """Show the schema revision of the database (read-only).
+
+    \b
+    Example:
+      btcbot db current --db btcbot_state.db --json
+    """
+    from btcbot_core.errors import PersistenceError
+
+    target = _resolve(db_path, db_url)
+    where = _describe(target)
+    if target.path is not None:
+        _check_sqlite_path(target.path, must_exist=True)
+    try:
+        state = _state(target)
+    except PersistenceError as exc:
+        _fail(EXIT_RUNTIME, f"{where}: {exc}")
+    _refuse_foreign(state, where)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "database": where,
+                    "status": state.status.value,
+                    "revision": state.revision,
+                    "head": state.head,
+                }
+            )
+        )
+        return
+    note = {"current": "up to date", "behind": "upgrade needed", "empty": "not created yet"}
+    click.echo(
+        f"{where}: revision {state.revision or '(none)'}, head {state.head} "
+        f"({note.get(state.status.value, state.status.value)})"
+    )
+
+
+@db.command("check")
+@db_path_option
+@db_url_option
+@json_option
+def check_command(db_path: str | None, db_url: str | None, as_json: bool) -> None:
+    """Check that the database is at head and its schema matches the code (read-only).
+
+    Exit code 0 when it does, 1 when it needs an upgrade or has drifted.
+
+    \b
+    Example:
+      btcbot db check --db btcbot_state.db
+    """
+    from btcbot_adapters.persistence import create_engine_from_url
+    from btcbot_adapters.persistence.migrate import SchemaStatus, schema_differences
+    from btcbot_core.errors import PersistenceError
+
+    target = _resolve(db_path, db_url)
+    where = _describe(target)
+    if target.path is not None:
+        _check_sqlite_path(target.path, must_exist=True)
+    try:
+        state = _state(target)
+        _refuse_foreign(state, where)
+        problems: list[str] = []
+        if state.status is not SchemaStatus.CURRENT:
+            problems.append(
+                f"revision {state.revision or '(none)'} is not head {state.head}; "
+                "run btcbot db upgrade"
+            )
+        else:
+            engine = create_engine_from_url(target.url)
+            problems.extend(repr(d) for d in schema_differences(engine))
+            engine.dispose()
+    except PersistenceError as exc:
+        _fail(EXIT_RUNTIME, f"{where}: {exc}")
+    if as_json:
+        click.echo(json.dumps({"database": where, "ok": not problems, "problems": problems}))
+    elif problems:
+        click.echo(f"{where}: schema problems:")
+        for problem in problems:
+            click.echo(f"  - {problem}")
+    else:
+        click.echo(f"{where}: revision {state.revision} matches the code")
+    if problems:
+        sys.exit(EXIT_RUNTIME)
