@@ -8,7 +8,8 @@ Per pair, at the close of bar ``i`` (0-based count of that pair's bars seen):
   flat → MARKET buy of ``round(1000 TRY / close[i], 8)`` (half-even); a cross down
   (``fast[i] < slow[i]`` and ``fast[i−1] >= slow[i−1]``) while long → MARKET sell of the
   whole position. A cross up while long notes ``ALREADY_LONG``; a cross down while flat notes
-  ``NOT_LONG``.
+  ``NOT_LONG``; a pair of ``context.pairs`` without a bar in the snapshot notes ``NO_BAR``.
+  Bars of pairs outside ``context.pairs`` are ignored.
 
 Fills (next bar's open, no slippage), the 0.1 % fee and the shared 100,000 TRY starting cash
 belong to the simulator and the pipeline, not to this module.
@@ -151,7 +152,9 @@ class SmaCrossStrategy:
             self._universe = universe
         by_id = self._by_id
         signals: list[tuple[Pair, int, Decimal]] | None = None
-        for pair, bar in context.market.bars.items():
+        matched = 0
+        bars = context.market.bars
+        for pair, bar in bars.items():
             entry = by_id.get(id(pair))
             if entry is not None and entry[0] is pair:
                 state = entry[1]
@@ -159,6 +162,7 @@ class SmaCrossStrategy:
                 state = self._resolve(pair, universe)
             if state is None:
                 continue
+            matched += 1
             open_time = bar.open_time
             last = state.last_open
             if last is not None and open_time <= last:
@@ -169,13 +173,25 @@ class SmaCrossStrategy:
                 if signals is None:
                     signals = []
                 signals.append((pair, signal, bar.close))
-        if signals is None:
+        missing: tuple[PairNote, ...] = ()
+        if matched < len(universe):
+            missing = tuple(
+                PairNote(p, Reason(StrategyCode.NO_BAR, f"no bar for {p} in this snapshot"))
+                for p in universe
+                if p not in bars
+            )
+        if signals is None and not missing:
             return EMPTY_PROPOSAL
-        return self._act(context, signals)
+        return self._act(context, signals or [], missing)
 
-    def _act(self, context: StrategyContext, signals: list[tuple[Pair, int, Decimal]]) -> Proposal:
+    def _act(
+        self,
+        context: StrategyContext,
+        signals: list[tuple[Pair, int, Decimal]],
+        missing: tuple[PairNote, ...],
+    ) -> Proposal:
         intents: list[OrderIntent] = []
-        notes: list[PairNote] = []
+        notes: list[PairNote] = list(missing)
         params = self.params
         for pair, signal, close in signals:
             held = context.held(pair)

@@ -157,12 +157,16 @@ def bar(pair: Pair, i: int, close: Decimal) -> Bar:
     return Bar(pair, T0 + timedelta(minutes=i), close, close, close, close)
 
 
-def context(bars: dict[Pair, Bar], positions: dict[str, Position] | None = None) -> StrategyContext:
+def context(
+    bars: dict[Pair, Bar],
+    positions: dict[str, Position] | None = None,
+    pairs: tuple[Pair, ...] = (BTC, ETH),
+) -> StrategyContext:
     now = max(b.open_time for b in bars.values()) + timedelta(minutes=1) if bars else T0
     return StrategyContext(
         now=now,
         market=MarketSnapshot(now, bars=bars),
-        pairs=(BTC, ETH),
+        pairs=pairs,
         positions=positions or {},
     )
 
@@ -181,7 +185,7 @@ def first_signal(closes: list[Decimal]) -> tuple[int, int]:
 def run(strategy: SmaCrossStrategy, closes: list[Decimal], positions=None):  # type: ignore[no-untyped-def]
     out = []
     for i, c in enumerate(closes):
-        out.append(strategy.propose(context({BTC: bar(BTC, i, c)}, positions)))
+        out.append(strategy.propose(context({BTC: bar(BTC, i, c)}, positions, (BTC,))))
     return out
 
 
@@ -239,6 +243,19 @@ def test_pairs_are_independent_and_missing_bars_are_skipped() -> None:
         prop = strat.propose(context(bars))
     assert [x.pair for x in prop.intents] == [BTC]
     assert strat.indicator(ETH).count == (i // 2) + 1
+    if i % 2:
+        assert [(n.pair, n.reason.code) for n in prop.notes] == [(ETH, StrategyCode.NO_BAR)]
+
+
+def test_bars_outside_the_universe_are_ignored() -> None:
+    strat = SmaCrossStrategy()
+    sol = Pair("SOL", "TRY")
+    prop = strat.propose(context({BTC: bar(BTC, 0, D(1)), sol: bar(sol, 0, D(1))}, None, (BTC,)))
+    assert prop is EMPTY_PROPOSAL
+    assert strat.indicator(BTC).count == 1
+    # widening the universe later picks the pair up
+    strat.propose(context({BTC: bar(BTC, 1, D(1)), sol: bar(sol, 1, D(1))}, None, (BTC, sol)))
+    assert strat.indicator(sol).count == 1
 
 
 def test_warm_up_rebuilds_state() -> None:
