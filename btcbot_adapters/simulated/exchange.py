@@ -21,39 +21,32 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from btcbot_adapters.simulated.codes import RejectCode, reject_code
 from btcbot_adapters.simulated.faults import (
-    Fault,
     FaultInjector,
     FaultKind,
     FaultRates,
     Operation,
 )
 from btcbot_adapters.simulated.fees import FeeSchedule
-from btcbot_adapters.simulated.matching import MatchingEngine, slipped_price
+from btcbot_adapters.simulated.matching import MatchingEngine
+from btcbot_adapters.simulated.pricing import band_price, slipped_price, synthesise_quote
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import (
     OrderNotFoundError,
     OrderRejectedError,
-    RateLimitedError,
     TransientExchangeError,
     ValidationError,
 )
 from btcbot_core.market import Bar, Quote
-from btcbot_core.money import ONE, ZERO, DecimalLike, bps, quantize_down, quantize_up, to_decimal
+from btcbot_core.money import DecimalLike, bps, to_decimal
 from btcbot_core.orders import Fill, OrderRequest, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.ports import Balance, ExchangeOrder, FillPage, SubmitAck
 from btcbot_core.rules import SymbolRules
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _plain(value: Decimal) -> Decimal:
-    """``0E-8`` and friends as plain ``0`` (so wire formats do not print exponents)."""
-    return value if value else ZERO
 
 
 class MatchMode(enum.StrEnum):
@@ -225,7 +218,7 @@ class SimulatedExchange:
 
     def quotes(self, pairs: Sequence[Pair]) -> Mapping[Pair, Quote]:
         """Top of book per pair (bar mode: synthesised from the last close)."""
-        fault = self._fault(Operation.QUOTES)
+        fault = self.faults.for_call(Operation.QUOTES)
         stale = fault is not None and fault.kind is FaultKind.STALE_QUOTE
         out: dict[Pair, Quote] = {}
         for pair in pairs:
@@ -255,18 +248,9 @@ class SimulatedExchange:
         cached = self._synth.get(book.pair)
         if cached is not None and cached[0] is bar:
             return cached[1]
-        quote = self._synthesise(book, bar)
+        quote = synthesise_quote(book.rules, bar, self._half_spread)
         self._synth[book.pair] = (bar, quote)
         return quote
-
-    def _synthesise(self, book: PairBook, bar: Bar) -> Quote:
-        bid = ask = bar.close
-        if self._half_spread:
-            step = book.rules.effective_price_step
-            bid = max(quantize_down(bar.close * (ONE - self._half_spread), step), step)
-            ask = quantize_up(bar.close * (ONE + self._half_spread), step)
-        at = bar.open_time + timedelta(seconds=bar.interval_s)
-        return Quote(book.pair, bid, ask, at)
 
     # --- TradingPort ------------------------------------------------------------------------
 
@@ -276,7 +260,7 @@ class SimulatedExchange:
         Raises ``OrderRejectedError(code=RejectCode…)`` with nothing changed when the order
         breaks the symbol rules, the free balance is short, or the client order id was used.
         """
-        fault = self._fault(Operation.SUBMIT)
+        fault = self.faults.for_call(Operation.SUBMIT)
         if fault is not None and fault.kind is FaultKind.REJECT:
             raise OrderRejectedError(
                 f"injected reject of {request.client_order_id}", code=fault.code
@@ -307,7 +291,10 @@ class SimulatedExchange:
                     f"{request.pair}: no market price for a market order",
                     code=RejectCode.FAILED_MARKET_ORDER,
                 )
-            cap = self._market_cap(book, request.side, reference)
+            if self._mode is MatchMode.QUOTES:  # fills at once, at exactly this price
+                cap = slipped_price(request.side, reference, self._slippage, book.rules)
+            else:
+                cap = band_price(request.side, reference, self._band, book.rules)
         now = self.now()
         if request.side is Side.BUY:
             lock_asset = request.pair.quote
@@ -352,21 +339,12 @@ class SimulatedExchange:
             )
         return SubmitAck(order_id, request.client_order_id, now)
 
-    def _market_cap(self, book: PairBook, side: Side, reference: Decimal) -> Decimal:
-        """The worst price a market order accepted at ``reference`` may fill at."""
-        step = book.rules.effective_price_step
-        if self._mode is MatchMode.QUOTES:  # fills at once, at exactly this price
-            return slipped_price(side, reference, self._slippage, book.rules)
-        if side is Side.BUY:
-            return quantize_up(reference * (ONE + self._band), step)
-        return quantize_down(reference * (ONE - self._band), step)
-
     def cancel(self, pair: Pair, exchange_order_id: str) -> bool:
         """Cancel a live order (True); False when it is already terminal.
 
         Raises ``OrderNotFoundError`` for an id this exchange never issued for ``pair``.
         """
-        fault = self._fault(Operation.CANCEL)
+        fault = self.faults.for_call(Operation.CANCEL)
         order = self._by_id.get(exchange_order_id)
         if order is None or order.pair != pair:
             raise OrderNotFoundError(f"no order {exchange_order_id} on {pair}")
@@ -380,7 +358,7 @@ class SimulatedExchange:
 
     def open_orders(self, pairs: Sequence[Pair]) -> Sequence[ExchangeOrder]:
         """Live orders of ``pairs``, oldest first."""
-        self._fault(Operation.OPEN_ORDERS)
+        self.faults.for_call(Operation.OPEN_ORDERS)
         out: list[ExchangeOrder] = []
         for pair in pairs:
             book = self._books.get(pair)
@@ -390,7 +368,7 @@ class SimulatedExchange:
 
     def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
         """The order with ``client_order_id`` on ``pair``, terminal or not; None if absent."""
-        self._fault(Operation.ORDER_LOOKUP)
+        self.faults.for_call(Operation.ORDER_LOOKUP)
         order = self._by_client.get(client_order_id)
         if order is None or order.pair != pair:
             return None
@@ -406,17 +384,9 @@ class SimulatedExchange:
     def fills_since(self, pair: Pair, cursor: str | None) -> FillPage:
         """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest
         first, at most ``fill_page_size``; the returned cursor continues after the page."""
-        fault = self._fault(Operation.FILLS)
+        fault = self.faults.for_call(Operation.FILLS)
         book = self._book(pair)
-        try:
-            start = 0 if cursor is None else int(cursor)
-        except ValueError:
-            raise ValidationError(
-                f"fill cursor {cursor!r} is not one this exchange issued"
-            ) from None
-        if not 0 <= start <= len(book.fills):
-            raise ValidationError(f"fill cursor {cursor!r} is out of range")
-        page = book.fills[start : start + self._page]
+        start, page = book.fill_page(cursor, self._page)
         end = start + len(page)
         if fault is not None and fault.kind is FaultKind.DUPLICATE_FILL:
             if start > 0:  # an overlapping page: the last fill already read comes again
@@ -435,24 +405,5 @@ class SimulatedExchange:
 
     def balances(self) -> Mapping[str, Balance]:
         """Free and locked balance of every asset the account has held."""
-        self._fault(Operation.BALANCES)
-        free, locked = self._wallet.free, self._wallet.locked
-        return {
-            asset: Balance(asset, _plain(free[asset]), _plain(locked.get(asset, ZERO)))
-            for asset in sorted(free)
-        }
-
-    # --- faults -----------------------------------------------------------------------------
-
-    def _fault(self, op: Operation) -> Fault | None:
-        """Take this call's fault; raise at once for those that prevent the call entirely."""
-        fault = self.faults.take(op)
-        if fault is None:
-            return None
-        if fault.kind is FaultKind.RATE_LIMITED:
-            raise RateLimitedError(
-                f"injected 429 on {op}: too many requests", retry_after=fault.retry_after
-            )
-        if fault.kind is FaultKind.TIMEOUT_BEFORE_ACCEPT:
-            raise TransientExchangeError(f"injected timeout on {op} (nothing happened)")
-        return fault
+        self.faults.for_call(Operation.BALANCES)
+        return self._wallet.balances()

@@ -19,7 +19,7 @@ from collections import deque
 
 import attrs
 
-from btcbot_core.errors import ValidationError
+from btcbot_core.errors import RateLimitedError, TransientExchangeError, ValidationError
 
 
 class Operation(enum.StrEnum):
@@ -156,6 +156,21 @@ class FaultInjector:
                 self.fired.append(drawn)
             return drawn
         return None
+
+    def for_call(self, op: Operation) -> Fault | None:
+        """Like :meth:`take`, but raise at once the faults that stop the call from happening
+        (``RateLimitedError`` for RATE_LIMITED, ``TransientExchangeError`` for
+        TIMEOUT_BEFORE_ACCEPT); the rest are returned for the exchange to apply."""
+        fault = self.take(op)
+        if fault is None:
+            return None
+        if fault.kind is FaultKind.RATE_LIMITED:
+            raise RateLimitedError(
+                f"injected 429 on {op}: too many requests", retry_after=fault.retry_after
+            )
+        if fault.kind is FaultKind.TIMEOUT_BEFORE_ACCEPT:
+            raise TransientExchangeError(f"injected timeout on {op} (nothing happened)")
+        return fault
 
     def put_back(self, fault: Fault) -> None:
         """Return a fault that could not apply to this call (e.g. nothing to duplicate)."""

@@ -38,28 +38,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import FeeSchedule
+from btcbot_adapters.simulated.pricing import slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import BtcbotError
 from btcbot_core.ids import simulated_fill_id
 from btcbot_core.market import Bar, Quote
-from btcbot_core.money import ONE, ZERO, quantize_down, quantize_up
+from btcbot_core.money import ZERO, quantize_down
 from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
-from btcbot_core.rules import SymbolRules
 
 
 class SimulatorInvariantError(BtcbotError):
     """An internal invariant of the simulator broke (a bug: nothing was changed)."""
-
-
-def slipped_price(side: Side, touch: Decimal, slippage: Decimal, rules: SymbolRules) -> Decimal:
-    """The taker price of a market order at ``touch``: worse by ``slippage`` (a ratio),
-    rounded to the price step against the taker (buy up, sell down)."""
-    if slippage == 0:
-        return touch
-    step = rules.effective_price_step
-    if side is Side.BUY:
-        return quantize_up(touch * (ONE + slippage), step)
-    return quantize_down(touch * (ONE - slippage), step)
 
 
 def fill_quantity(remaining: Decimal, available: Decimal | None, step: Decimal) -> Decimal:

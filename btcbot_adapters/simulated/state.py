@@ -21,7 +21,7 @@ from btcbot_core.market import Bar, Quote
 from btcbot_core.money import ZERO, to_decimal
 from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
-from btcbot_core.ports import ExchangeOrder
+from btcbot_core.ports import Balance, ExchangeOrder
 from btcbot_core.rules import SymbolRules
 
 
@@ -39,6 +39,13 @@ class Wallet:
                 raise ValidationError(f"starting balance of {asset} must be >= 0, got {value}")
             self.free[asset.upper()] = value
             self.locked[asset.upper()] = ZERO
+
+    def balances(self) -> dict[str, Balance]:
+        """Every asset ever held, sorted; zeros as plain ``0`` (never ``0E-8`` on a wire)."""
+        return {
+            asset: Balance(asset, self.free[asset] or ZERO, self.locked.get(asset) or ZERO)
+            for asset in sorted(self.free)
+        }
 
     def available(self, asset: str) -> Decimal:
         return self.free.get(asset, ZERO)
@@ -188,6 +195,18 @@ class PairBook:
         self.max_buy: Decimal | None = None
         self.min_sell: Decimal | None = None
         self.urgent = False
+
+    def fill_page(self, cursor: str | None, size: int) -> tuple[int, list[Fill]]:
+        """``(start, fills)``: up to ``size`` fills after ``cursor``, the count of fills
+        already read as text (``None``: from the first). A foreign cursor is a
+        ``ValidationError``."""
+        try:
+            start = 0 if cursor is None else int(cursor)
+        except ValueError:
+            raise ValidationError(f"fill cursor {cursor!r} was not issued here") from None
+        if not 0 <= start <= len(self.fills):
+            raise ValidationError(f"fill cursor {cursor!r} is out of range")
+        return start, self.fills[start : start + size]
 
     def reindex(self) -> None:
         """Recompute the quick-reject summary of ``live`` (call after any change to it):
