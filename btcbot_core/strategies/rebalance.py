@@ -144,7 +144,16 @@ class Rebalance:
                 notes.append(PairNote(pair, Reason(StrategyCode.AT_TARGET, f"at {target} TRY")))
                 continue
             if delta > 0 and not equity_known:
-                continue  # NO_MARK already noted for the unpriced holding
+                notes.append(
+                    PairNote(
+                        pair,
+                        Reason(
+                            StrategyCode.NO_MARK,
+                            "equity unknown (a held pair has no mark): buys paused",
+                        ),
+                    )
+                )
+                continue
             size = abs(delta)
             if size < rules.min_notional:
                 notes.append(

@@ -121,7 +121,10 @@ def test_unpriced_holding_blocks_buys() -> None:
     pos = {"ETH": Position("ETH", D(1), D(50000))}
     prop = Rebalance().propose(ctx("10000", pos, quotes={BTC: QUOTES[BTC]}))
     assert prop.intents == ()
-    assert (ETH, StrategyCode.NO_MARK) in {(n.pair, n.reason.code) for n in prop.notes}
+    assert {(n.pair, n.reason.code) for n in prop.notes} == {
+        (ETH, StrategyCode.NO_MARK),
+        (BTC, StrategyCode.NO_MARK),
+    }
 
 
 def test_pending_order_blocks_the_pair() -> None:
