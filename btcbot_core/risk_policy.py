@@ -156,7 +156,7 @@ class QuantizeResult:
 
 
 @attrs.frozen
-class RiskDecision:
+class RiskPolicyDecision:
     """Approved requests (sells first, then buys, each in input order) and rejections."""
 
     approved: tuple[OrderRequest, ...]
@@ -231,7 +231,7 @@ def quantize_intents(
 
 def evaluate_risk(
     requests: Sequence[OrderRequest], context: RiskContext, params: RiskPolicyParams
-) -> RiskDecision:
+) -> RiskPolicyDecision:
     """Approve or reject each request (see the module docstring for the rules)."""
     ordered = [r for r in requests if r.side is Side.SELL] + [
         r for r in requests if r.side is Side.BUY
@@ -330,7 +330,7 @@ def evaluate_risk(
             open_buy_try[pair] = open_buy_try.get(pair, ZERO) + notional
         else:
             open_sell_qty[pair] = open_sell_qty.get(pair, ZERO) + request.quantity
-    return RiskDecision(tuple(approved), tuple(rejected), cycle_buy)
+    return RiskPolicyDecision(tuple(approved), tuple(rejected), cycle_buy)
 
 
 def _buy_caps(
@@ -379,7 +379,7 @@ __all__ = [
     "RejectedRequest",
     "RiskCode",
     "RiskContext",
-    "RiskDecision",
+    "RiskPolicyDecision",
     "RiskPolicyParams",
     "evaluate_risk",
     "quantize_intents",
