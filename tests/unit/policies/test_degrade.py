@@ -151,7 +151,7 @@ def test_detect_anomalies_runs_every_detector() -> None:
 
 def test_healthy_stays_at_zero() -> None:
     d = update_degrade(RiskState(), AnomalyInputs(), P, T0)
-    assert (d.level, d.mode, d.shrink, d.reasons) == (0, RiskMode.NORMAL, 1, ())
+    assert (d.level, d.mode, d.shrink, d.reasons) == (0, RiskMode.NORMAL, Decimal(1), ())
     assert d.state.degrade_until is None and d.state.stable_cycles == 0
 
 

@@ -274,7 +274,11 @@ def test_exchange_fills_missing_from_the_feed_are_a_gap_not_a_status() -> None:
     )
     assert plan.order_updates == ()  # stays OPEN until its fills arrive
     (gap,) = plan.fill_gaps
-    assert (gap.client_order_id, gap.exchange_filled_qty, gap.local_filled_qty) == ("c1", 1, 0)
+    assert (gap.client_order_id, gap.exchange_filled_qty, gap.local_filled_qty) == (
+        "c1",
+        Decimal(1),
+        Decimal(0),
+    )
     assert plan.oldest_fill_gap_age_s(NOW) == 240.0
     assert "RECON_FILL_GAP" in codes(plan)
 
