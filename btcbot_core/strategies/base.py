@@ -190,15 +190,22 @@ def int_param(value: object) -> int:
 def params_from_mapping(cls: type[_P], values: Mapping[str, str]) -> _P:
     """Build a params class from ``UPPER_SNAKE`` (or field-name) keys, e.g. a ParameterSet.
 
-    Unknown keys raise :class:`ValidationError` listing the known ones; missing keys keep
-    their documented defaults.
+    Unknown keys raise :class:`ValidationError` listing the known ones; a value that does
+    not convert raises :class:`ValidationError` naming the key and the value; missing keys
+    keep their documented defaults.
     """
-    fields = {f.name for f in attrs.fields(cls)}
+    fields = {f.name: f for f in attrs.fields(cls)}
     kwargs: dict[str, object] = {}
     for key, raw in values.items():
         name = key.lower()
-        if name not in fields:
+        field = fields.get(name)
+        if field is None:
             known = ", ".join(sorted(f.upper() for f in fields))
             raise ValidationError(f"{cls.__name__}: unknown parameter {key!r}; known: {known}")
+        if callable(field.converter):
+            try:
+                field.converter(raw)
+            except (TypeError, ValueError) as err:
+                raise ValidationError(f"{key}={raw!r}: {err}") from None
         kwargs[name] = raw
     return cls(**kwargs)

@@ -184,6 +184,15 @@ def test_registry_builds_params_from_a_mapping() -> None:
         get_strategy("sma_cross", values={"FAST": "60"})
 
 
+@pytest.mark.parametrize(
+    "values", [{"TARGET_TRY": "abc"}, {"TTL_SECONDS": "3.5"}, {"OFFSET_BPS": "-1"}]
+)
+def test_bad_mapping_values_name_the_key(values: dict[str, str]) -> None:
+    key = next(iter(values))
+    with pytest.raises(ValidationError, match=key):
+        get_strategy("profit_v1", values=values)
+
+
 def test_registry_checks_the_params_type() -> None:
     strat = get_strategy("sma_cross", SmaCrossParams(fast=5, slow=10))
     assert isinstance(strat, SmaCrossStrategy) and strat.params.fast == 5
