@@ -368,7 +368,9 @@ def update_degrade(
     next step down may happen) and ``state.stable_cycles``; other fields are left alone.
     """
     _check_now(now)
-    current = min(max(state.degrade_level, 0), MAX_LEVEL)
+    current = state.degrade_level
+    if current not in DEGRADE_MODE:
+        raise ValidationError(f"state.degrade_level must be 0..{MAX_LEVEL}, got {current!r}")
     target = anomalies.level
     cooldown = timedelta(seconds=params.cooldown_s)
     until = state.degrade_until

@@ -321,6 +321,7 @@ def reconcile(
     # 1. match every local order; learn exchange ids for fill matching
     matched: dict[str, tuple[ExchangeOrder | None, bool]] = {}
     claimed: set[str] = set()
+    conflicted: set[str] = set()  # left as they are (fills still apply); their pair is blocked
     eid_owner: dict[str, str] = {}
     for order in sorted(local_orders, key=lambda o: o.client_order_id):
         ex, asked = _match(order, open_by_coid, open_by_eid, lookups)
@@ -332,7 +333,7 @@ def reconcile(
                     order.pair, "RECON_ID_CONFLICT", f"{order.client_order_id}: {problem}"
                 )
                 ex = None
-                asked = False
+                conflicted.add(order.client_order_id)
         matched[order.client_order_id] = (ex, asked)
         eid = order.exchange_order_id or (ex.exchange_order_id if ex is not None else None)
         if eid is not None:
@@ -369,6 +370,8 @@ def reconcile(
         in_scope = queried_pairs is None or order.pair in queried_pairs
         if ex is not None:
             order = _with_exchange(order, ex, now, work)
+        elif coid in conflicted:
+            pass
         elif not order.status.is_terminal and (asked or in_scope):
             order = _missing(order, asked, now, work)
         if order.status is _S.UNKNOWN:

@@ -108,9 +108,9 @@ def _opt_positive(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         raise ValidationError(f"{attribute.name} must be > 0 or None (off), got {value}")
 
 
-def _int_at_least(low: int) -> Any:
+def _int_at_least(low: int, optional: bool = False) -> Any:
     def check(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
+        if value is None and optional:
             return
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValidationError(f"{attribute.name} must be an integer >= {low}, got {value!r}")
@@ -140,7 +140,7 @@ class RiskBudgetParams:
     drawdown_observe_ratio: Decimal | None = attrs.field(default=Decimal("0.10"), **_THRESHOLD)
     daily_loss_reduce_try: Decimal | None = attrs.field(default=Decimal(250), **_THRESHOLD)
     daily_loss_observe_try: Decimal | None = attrs.field(default=Decimal(500), **_THRESHOLD)
-    loss_streak_reduce: int | None = attrs.field(default=4, validator=_int_at_least(1))
+    loss_streak_reduce: int | None = attrs.field(default=4, validator=_int_at_least(1, True))
     loss_streak_pause_s: float = attrs.field(default=3600.0, validator=_seconds)
     streak_half_at: int = attrs.field(default=2, validator=_int_at_least(1))
     streak_quarter_at: int = attrs.field(default=3, validator=_int_at_least(1))

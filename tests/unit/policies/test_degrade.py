@@ -232,6 +232,11 @@ def test_only_the_degrade_fields_change() -> None:
     )
 
 
+def test_a_corrupt_persisted_level_is_an_error_not_a_guess() -> None:
+    with pytest.raises(ValidationError, match=r"degrade_level must be 0\.\.3, got 7"):
+        update_degrade(RiskState(degrade_level=7), AnomalyInputs(), P, T0)
+
+
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValidationError, match="timezone-aware"):
         update_degrade(RiskState(), AnomalyInputs(), P, datetime(2026, 1, 1))

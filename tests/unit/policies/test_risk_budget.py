@@ -388,6 +388,7 @@ def test_day_going_backwards_keeps_the_current_day() -> None:
         ({"cooldown_s": -1}, "cooldown_s must be seconds"),
         ({"loss_streak_reduce": 0}, "loss_streak_reduce must be an integer >= 1"),
         ({"streak_half_at": 4}, "streak_half_at=4 must be <= streak_quarter_at=3"),
+        ({"streak_half_at": None}, "streak_half_at must be an integer >= 1, got None"),
     ],
 )
 def test_params_validation_names_parameter_value_and_range(
