@@ -187,6 +187,23 @@ def int_param(value: object) -> int:
         raise ValidationError(f"parameter {value!r} must be an integer") from None
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def bool_param(value: object) -> bool:
+    """attrs converter for flags: ``bool`` or ``true/false/1/0/yes/no/on/off`` (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise ValidationError(f"flag {value!r} must be true or false")
+
+
 def params_from_mapping(cls: type[_P], values: Mapping[str, str]) -> _P:
     """Build a params class from ``UPPER_SNAKE`` (or field-name) keys, e.g. a ParameterSet.
 

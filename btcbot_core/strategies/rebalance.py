@@ -38,6 +38,7 @@ from btcbot_core.strategies.base import (
     Proposal,
     StrategyCode,
     StrategyContext,
+    bool_param,
     check_range,
     dec_param,
     sells_first,
@@ -77,7 +78,7 @@ class RebalanceParams:
     cash_target_try: Decimal = attrs.field(default=ZERO, converter=dec_param)
     max_position_try: Decimal = attrs.field(default=ZERO, converter=dec_param)
     min_delta_try: Decimal = attrs.field(default=ZERO, converter=dec_param)
-    market_orders: bool = False
+    market_orders: bool = attrs.field(default=False, converter=bool_param)
 
     def __attrs_post_init__(self) -> None:
         check_range("CASH_TARGET_TRY", self.cash_target_try, 0, None)

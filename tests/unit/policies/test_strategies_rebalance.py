@@ -144,6 +144,17 @@ def test_pending_order_blocks_the_pair() -> None:
     assert prop.notes[0].reason.code == StrategyCode.ORDER_PENDING
 
 
+def test_market_orders_flag_from_a_mapping() -> None:
+    strat = get_strategy("rebalance", values={"MARKET_ORDERS": "false"})
+    assert isinstance(strat, Rebalance) and strat.params.market_orders is False
+    strat = get_strategy("rebalance", values={"MARKET_ORDERS": "TRUE"})
+    assert isinstance(strat, Rebalance) and strat.params.market_orders is True
+    with pytest.raises(ValidationError, match="MARKET_ORDERS"):
+        get_strategy("rebalance", values={"MARKET_ORDERS": "maybe"})
+    prop = strat.propose(ctx("10000"))
+    assert all(i.order_type is OrderType.MARKET for i in prop.intents)
+
+
 def test_bars_only_use_market_orders() -> None:
     bars = {
         p: Bar(p, NOW - timedelta(minutes=1), q.bid, q.bid, q.bid, q.bid) for p, q in QUOTES.items()
