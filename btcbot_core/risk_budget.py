@@ -10,18 +10,18 @@ Modes (:class:`~btcbot_core.state.RiskMode`), least to most restrictive:
 :class:`~btcbot_core.state.RiskState` to a :class:`RiskDecision`. Triggers (thresholds are
 inclusive — a value exactly at a threshold triggers; ``None`` disables a threshold):
 
-=====================  =================================================  ==================
-trigger (reason code)  metric                                             default reduce/observe
-=====================  =================================================  ==================
-RISK_DRAWDOWN_TRY      equity high-water mark − equity, TRY                off / off
-RISK_DRAWDOWN_RATIO    drawdown / high-water mark                          0.05 / 0.10
-RISK_DAILY_LOSS        realized loss since the trading day began, TRY      250 / 500
-RISK_LOSS_STREAK       consecutive losing round trips (a new one >= N)     4 / —
-RISK_STALE_DATA        oldest quote age, seconds (no quote = infinitely)  — / 30
-RISK_SPREAD_SPIKE      widest spread, bps                                  50 / 150
-RISK_GROSS_EXPOSURE    positions value / equity                            0.9 / off
-RISK_CONCENTRATION     largest single position value / equity             0.6 / off
-=====================  =================================================  ==================
+======================  ================================================  ================
+trigger (reason code)   metric                                            reduce / observe
+======================  ================================================  ================
+RISK_DRAWDOWN_TRY       equity high-water mark − equity, TRY              off / off
+RISK_DRAWDOWN_RATIO     drawdown / high-water mark                        0.05 / 0.10
+RISK_DAILY_LOSS         realized loss since the trading day began, TRY    250 / 500
+RISK_LOSS_STREAK        consecutive losing round trips (a new one >= N)   4 / —
+RISK_STALE_DATA         oldest quote age, s (a missing quote: infinite)   — / 30
+RISK_SPREAD_SPIKE       widest spread, bps                                50 / 150
+RISK_GROSS_EXPOSURE     positions value / equity                          0.9 / off
+RISK_CONCENTRATION      largest single position value / equity            0.6 / off
+======================  ================================================  ================
 
 No flapping: **escalation is immediate**. **De-escalation** happens one level per step, only
 when every trigger of the current level has been released — its metric is below the threshold
@@ -52,7 +52,9 @@ and the multiplier is the smaller one (0 unless the combined mode is NORMAL).
 
 Daily loss: the trading day is the calendar day in ``timezone`` (default Europe/Istanbul, so
 the day rolls over at 21:00 UTC; see :mod:`btcbot_core.trading_day`). ``state.day_anchor``
-and ``state.day_start_realized`` remember the day and the net realized PnL when it began.
+and ``state.day_start_realized`` remember the day and the net realized PnL at the first
+decision of that day (so a loss realized between midnight and that first cycle counts for
+the previous day; cycles are seconds to minutes apart).
 """
 
 from __future__ import annotations
@@ -225,16 +227,26 @@ class RiskInputs:
 def market_facts(
     market: MarketSnapshot, pairs: Iterable[Pair], now: datetime
 ) -> tuple[float | None, Decimal | None]:
-    """(oldest quote age in seconds or ``None`` if a pair has no quote, widest spread bps)."""
+    """(age in seconds of the oldest market datum, widest spread in bps) over ``pairs``.
+
+    A pair's datum is its quote, else (bar mode) its last bar, aged from the bar's close.
+    The age is ``None`` when some pair has neither; the spread ``None`` when no pair has a
+    quote.
+    """
     ages: list[float] = []
     spreads: list[Decimal] = []
+    missing = False
     for pair in pairs:
-        quote = market.quotes.get(pair)
-        if quote is None:
-            return None, max(spreads, default=None)
-        ages.append(quote.age_seconds(now))
-        spreads.append(quote.spread_bps)
-    return max(ages, default=0.0), max(spreads, default=None)
+        quote, bar = market.quotes.get(pair), market.bars.get(pair)
+        if quote is not None:
+            ages.append(quote.age_seconds(now))
+            spreads.append(quote.spread_bps)
+        elif bar is not None:
+            closed = bar.open_time + timedelta(seconds=bar.interval_s)
+            ages.append((now - closed).total_seconds())
+        else:
+            missing = True
+    return (None if missing else max(ages, default=0.0)), max(spreads, default=None)
 
 
 def build_risk_inputs(

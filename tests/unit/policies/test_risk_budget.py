@@ -14,7 +14,7 @@ from btcbot_core.decisions import Reason
 from btcbot_core.degrade import AnomalyInputs, DegradeParams, update_degrade
 from btcbot_core.errors import ConfigError, ValidationError
 from btcbot_core.ledger import Valuation
-from btcbot_core.market import MarketSnapshot, Quote
+from btcbot_core.market import Bar, MarketSnapshot, Quote
 from btcbot_core.orders import Side
 from btcbot_core.pair import Pair
 from btcbot_core.risk_budget import (
@@ -465,7 +465,10 @@ def test_market_facts_and_build_risk_inputs() -> None:
     market = MarketSnapshot(T0, quotes)
     age, spread = market_facts(market, [BTC, ETH], T0)
     assert age == 5.0 and spread == quotes[ETH].spread_bps
-    assert market_facts(market, [BTC, Pair("XRP", "TRY")], T0)[0] is None
+    assert market_facts(market, [Pair("XRP", "TRY"), BTC], T0) == (None, quotes[BTC].spread_bps)
+    bar = Bar(ETH, T0 - timedelta(seconds=90), Decimal(1), Decimal(1), Decimal(1), Decimal(1))
+    bars_only = MarketSnapshot(T0, bars={ETH: bar})
+    assert market_facts(bars_only, [ETH], T0) == (30.0, None)  # closed 30 s ago
     assert market_facts(market, [], T0) == (0.0, None)
     valuation = Valuation(
         cash=Decimal(4000), positions_value=Decimal(6000), equity=Decimal(10_000),
