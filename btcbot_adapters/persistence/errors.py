@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from btcbot_core.errors import PersistenceError
+from btcbot_core.errors import BtcbotError, PersistenceError
 
 
 @contextmanager
@@ -19,6 +19,12 @@ def database_errors(action: str) -> Iterator[None]:
     """
     try:
         yield
+    except sa.exc.StatementError as exc:
+        if isinstance(exc.orig, BtcbotError):  # raised by our own column types
+            raise exc.orig from None
+        if isinstance(exc, sa.exc.OperationalError):
+            raise PersistenceError(f"{action}: {_describe(exc)}", retryable=True) from exc
+        raise PersistenceError(f"{action}: {_describe(exc)}") from exc
     except sa.exc.OperationalError as exc:
         raise PersistenceError(f"{action}: {_describe(exc)}", retryable=True) from exc
     except sa.exc.SQLAlchemyError as exc:

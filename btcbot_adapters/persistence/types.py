@@ -25,32 +25,41 @@ from btcbot_core.errors import PersistenceError
 MONEY_PRECISION: Final = 38
 MONEY_SCALE: Final = 18
 MONEY_INTEGER_DIGITS: Final = MONEY_PRECISION - MONEY_SCALE
-MONEY_LIMIT: Final = Decimal(10) ** MONEY_INTEGER_DIGITS
+MONEY_LIMIT: Final = Decimal((0, (1,), MONEY_INTEGER_DIGITS))  # 1E+20, built exactly
 
 
 def check_money(value: Decimal) -> Decimal:
-    """Return ``value`` if a :class:`Money` column can hold it exactly, else raise."""
+    """Return ``value`` if a :class:`Money` column can hold it exactly, else raise.
+
+    Uses no decimal context (nothing here can round).
+    """
     if type(value) is not Decimal:
         raise PersistenceError(f"money column needs a Decimal, got {type(value).__name__}")
     if not value.is_finite():
         raise PersistenceError(f"money value {value} is not finite")
-    exponent = value.as_tuple().exponent
+    exponent = strip_padding(value).as_tuple().exponent
     assert isinstance(exponent, int)
-    if exponent < -MONEY_SCALE and value != value.quantize(Decimal(1).scaleb(-MONEY_SCALE)):
+    if exponent < -MONEY_SCALE:
         raise PersistenceError(
             f"money value {value} has more than {MONEY_SCALE} decimal places; "
             "quantize it before storing"
         )
-    if abs(value) >= MONEY_LIMIT:
+    if value.copy_abs() >= MONEY_LIMIT:
         raise PersistenceError(f"money value {value} is out of range (|value| < 1e20)")
     return value
 
 
 def strip_padding(value: Decimal) -> Decimal:
-    """Remove trailing fractional zeros without going to exponent form: ``2.500 -> 2.5``."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+    """Remove trailing zeros after the point, exactly (no context): ``2.500 -> 2.5``."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    kept = list(digits)
+    while exponent < 0 and len(kept) > 1 and kept[-1] == 0:
+        kept.pop()
+        exponent += 1
+    if kept == [0]:
+        exponent = max(exponent, 0)
+    return Decimal((sign, tuple(kept), exponent))
 
 
 class Money(TypeDecorator[Decimal]):
