@@ -51,8 +51,9 @@ def check_money(value: Decimal) -> Decimal:
 
 def strip_padding(value: Decimal) -> Decimal:
     """Remove trailing zeros after the point, exactly (no context): ``2.500 -> 2.5``."""
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
+    sign, digits, raw_exponent = value.as_tuple()
+    assert isinstance(raw_exponent, int)  # finite values only
+    exponent: int = raw_exponent
     kept = list(digits)
     while exponent < 0 and len(kept) > 1 and kept[-1] == 0:
         kept.pop()
