@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from btcbot_core.risk_budget import RiskBudgetParams, RiskInputs, decide_risk_budget
+from btcbot_core.degrade import DEGRADE_MODE, AnomalyInputs, DegradeParams, update_degrade
+from btcbot_core.risk_budget import (
+    RiskBudgetParams,
+    RiskInputs,
+    decide_risk_budget,
+    effective_risk,
+)
 from btcbot_core.state import RiskMode, RiskState
 
 pytestmark = pytest.mark.property
@@ -128,3 +134,26 @@ def test_recovery_is_one_level_at_a_time_and_only_after_the_cooldown(
         if d.mode is not d.previous_mode:
             last_change = now
         state = d.state
+
+
+@given(
+    state=states(),
+    pair=better_and_worse(),
+    low=st.integers(0, 3),
+    high=st.integers(0, 3),
+)
+def test_the_effective_mode_is_monotonic_in_both_risk_and_degrade(
+    state: RiskState, pair: tuple[RiskInputs, RiskInputs], low: int, high: int
+) -> None:
+    low, high = sorted((low, high))
+    better, worse = pair
+    a = effective_risk(
+        decide_risk_budget(state, better, PARAMS[0], T0),
+        update_degrade(RiskState(degrade_level=low), AnomalyInputs(), DegradeParams(), T0),
+    )
+    b = effective_risk(
+        decide_risk_budget(state, worse, PARAMS[0], T0),
+        update_degrade(RiskState(degrade_level=high), AnomalyInputs(), DegradeParams(), T0),
+    )
+    assert b.mode.rank >= a.mode.rank and b.multiplier <= a.multiplier
+    assert a.mode.rank >= max(a.risk_mode.rank, DEGRADE_MODE[a.degrade_level].rank)
