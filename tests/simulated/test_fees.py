@@ -55,6 +55,7 @@ def test_cumulative_rounding_charges_the_same_total_however_split() -> None:
     assert (fee_w, tax_w) == (D("0.03"), D("0.01"))
 
 
+@pytest.mark.property
 @given(
     notionals=st.lists(
         st.decimals(min_value="0.00000001", max_value="100000", places=8), min_size=1, max_size=8

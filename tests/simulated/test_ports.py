@@ -136,6 +136,7 @@ def test_lookups() -> None:
 prices = st.integers(90, 110).map(Decimal)
 
 
+@pytest.mark.property
 @given(
     orders=st.lists(
         st.tuples(st.sampled_from(Side), prices, st.booleans(), st.booleans()), max_size=6

@@ -9,13 +9,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
 from btcbot_core.errors import OrderRejectedError
 from btcbot_core.market import Bar, Quote
-from btcbot_core.orders import Fill, OrderRequest, OrderType, Side
+from btcbot_core.orders import Fill, Order, OrderRequest, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.rules import SymbolRules
 from tests.simulated.helpers import T0
@@ -97,7 +98,8 @@ def flows(fills: tuple[Fill, ...]) -> dict[str, Decimal]:
     return out
 
 
-@settings(max_examples=150)
+@pytest.mark.property
+@settings(max_examples=max(150, settings().max_examples))
 @given(config=configs, steps=actions)
 def test_balances_are_conserved_and_never_negative(
     config: dict[str, Any], steps: list[tuple[Any, ...]]
@@ -127,7 +129,8 @@ def test_balances_are_conserved_and_never_negative(
     }
 
 
-@settings(max_examples=30)
+@pytest.mark.property
+@settings(max_examples=max(30, settings().max_examples // 5))
 @given(config=configs, steps=actions)
 def test_same_inputs_give_identical_fills(
     config: dict[str, Any], steps: list[tuple[Any, ...]]
@@ -137,3 +140,29 @@ def test_same_inputs_give_identical_fills(
     assert first.all_fills(PAIR) == second.all_fills(PAIR)
     assert first.balances() == second.balances()
     assert first.open_orders([PAIR]) == second.open_orders([PAIR])
+
+
+@pytest.mark.property
+@settings(max_examples=max(50, settings().max_examples // 2))
+@given(config=configs, steps=actions)
+def test_core_orders_replay_the_exchange_fills(
+    config: dict[str, Any], steps: list[tuple[Any, ...]]
+) -> None:
+    """The core order state machine accepts every simulated order history and agrees."""
+    ex = run(config, steps)
+    fills = ex.all_fills(PAIR)
+    order_ids = {f.order_id for f in fills} | {o.exchange_order_id for o in ex.open_orders([PAIR])}
+    for order_id in sorted(order_ids, key=int):
+        view = ex.order(order_id)
+        assert view.client_order_id is not None
+        request = OrderRequest(
+            view.client_order_id, PAIR, view.side, view.quantity, view.price, view.order_type
+        )
+        core = Order.planned(request, T0).transition(OrderStatus.SUBMITTED, T0)
+        core = core.transition(OrderStatus.OPEN, T0, exchange_order_id=order_id)
+        for fill in fills:
+            if fill.order_id == order_id:
+                core = core.apply_fill(fill)
+        if view.status is OrderStatus.CANCELED:
+            core = core.transition(OrderStatus.CANCELED, view.updated_at or T0)
+        assert (core.status, core.filled_qty) == (view.status, view.filled_qty)
