@@ -25,7 +25,7 @@ returned); see ``bench/`` and the module's tests for the measured cost per bar.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -49,6 +49,7 @@ from btcbot_core.strategies.base import (
 
 NAME: Final = "sma_cross"
 _ID_CACHE_LIMIT: Final = 1024
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)  # "no bar consumed yet"
 
 
 @attrs.frozen
@@ -96,7 +97,7 @@ class _PairState(SmaCross):
 
     def __init__(self, fast: int, slow: int) -> None:
         super().__init__(fast, slow)
-        self.last_open: datetime | None = None
+        self.last_open: datetime = _NEVER
 
 
 class SmaCrossStrategy:
@@ -129,7 +130,7 @@ class SmaCrossStrategy:
         update = state.update
         for close in closes:
             update(close)
-        state.last_open = last_open
+        state.last_open = _NEVER if last_open is None else last_open
 
     def _resolve(self, pair: Pair, universe: tuple[Pair, ...]) -> _PairState | None:
         """Slow path: the state of a pair object not seen before (None: not traded)."""
@@ -155,17 +156,17 @@ class SmaCrossStrategy:
         matched = 0
         bars = context.market.bars
         for pair, bar in bars.items():
-            entry = by_id.get(id(pair))
-            if entry is not None and entry[0] is pair:
-                state = entry[1]
-            else:
+            try:
+                known, state = by_id[id(pair)]
+                if known is not pair:
+                    state = self._resolve(pair, universe)
+            except KeyError:
                 state = self._resolve(pair, universe)
             if state is None:
                 continue
             matched += 1
             open_time = bar.open_time
-            last = state.last_open
-            if last is not None and open_time <= last:
+            if open_time <= state.last_open:
                 continue  # already consumed (or out of order): count each bar once
             state.last_open = open_time
             signal = state.update(bar.close)
