@@ -31,7 +31,7 @@ from btcbot_adapters.simulated.faults import (
 )
 from btcbot_adapters.simulated.fees import FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
-from btcbot_adapters.simulated.pricing import band_price, slipped_price, synthesise_quote
+from btcbot_adapters.simulated.pricing import band_price, slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import (
     OrderNotFoundError,
@@ -78,6 +78,8 @@ class SimulatedExchange:
         history_limit: bars kept per pair for ``bars()``.
         fill_page_size: most fills one ``fills_since`` page returns.
         first_order_id: the first exchange order id (ids are consecutive integers as text).
+
+    Not thread-safe: serialise calls (a server in front of it should hold one lock per call).
     """
 
     def __init__(
@@ -127,7 +129,6 @@ class SimulatedExchange:
         self._next_id = first_order_id
         self._by_id: dict[str, SimOrder] = {}
         self._by_client: dict[str, SimOrder] = {}
-        self._synth: dict[Pair, tuple[Bar, Quote]] = {}
         self._by_pair_object: dict[int, tuple[Pair, PairBook]] = {}
 
     # --- configuration and time -------------------------------------------------------------
@@ -239,18 +240,8 @@ class SimulatedExchange:
 
     def _touch(self, book: PairBook, stale: bool = False) -> Quote | None:
         if self._mode is MatchMode.QUOTES:
-            if stale and book.prev_quote is not None:
-                return book.prev_quote
-            return book.quote
-        bar = book.prev_bar if stale and book.prev_bar is not None else book.last_bar
-        if bar is None:
-            return None
-        cached = self._synth.get(book.pair)
-        if cached is not None and cached[0] is bar:
-            return cached[1]
-        quote = synthesise_quote(book.rules, bar, self._half_spread)
-        self._synth[book.pair] = (bar, quote)
-        return quote
+            return book.prev_quote or book.quote if stale else book.quote
+        return book.bar_quote(self._half_spread, stale)
 
     # --- TradingPort ------------------------------------------------------------------------
 
@@ -259,12 +250,31 @@ class SimulatedExchange:
 
         Raises ``OrderRejectedError(code=RejectCode…)`` with nothing changed when the order
         breaks the symbol rules, the free balance is short, or the client order id was used.
+        With a TIMEOUT_AFTER_ACCEPT fault the caller gets ``TransientExchangeError`` whatever
+        the outcome was (accepted — and in quote mode maybe filled — or rejected).
         """
         fault = self.faults.for_call(Operation.SUBMIT)
         if fault is not None and fault.kind is FaultKind.REJECT:
             raise OrderRejectedError(
                 f"injected reject of {request.client_order_id}", code=fault.code
             )
+        hide = fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT
+        try:
+            ack = self._accept(request)
+        except OrderRejectedError as err:
+            if hide:
+                raise TransientExchangeError(
+                    f"injected timeout: the outcome of {request.client_order_id} is unknown"
+                ) from err
+            raise
+        if hide:
+            raise TransientExchangeError(
+                f"injected timeout after accepting {request.client_order_id} "
+                f"(order {ack.exchange_order_id})"
+            )
+        return ack
+
+    def _accept(self, request: OrderRequest) -> SubmitAck:
         book = self._books.get(request.pair)
         if book is None:
             raise OrderRejectedError(
@@ -333,10 +343,6 @@ class SimulatedExchange:
         if self._mode is MatchMode.QUOTES:
             self._engine.on_submit_quote(book, order, book.quote)
         book.reindex()
-        if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT:
-            raise TransientExchangeError(
-                f"injected timeout after accepting {request.client_order_id} (order {order_id})"
-            )
         return SubmitAck(order_id, request.client_order_id, now)
 
     def cancel(self, pair: Pair, exchange_order_id: str) -> bool:
@@ -380,6 +386,10 @@ class SimulatedExchange:
         if found is None:
             raise OrderNotFoundError(f"no order {exchange_order_id}")
         return found.view()
+
+    def all_orders(self, pair: Pair) -> list[ExchangeOrder]:
+        """Every order of ``pair`` ever accepted, terminal ones too, oldest first (no faults)."""
+        return [o.view() for o in self._by_id.values() if o.pair == pair]
 
     def fills_since(self, pair: Pair, cursor: str | None) -> FillPage:
         """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest

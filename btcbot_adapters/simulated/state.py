@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import FeeAccumulator
+from btcbot_adapters.simulated.pricing import synthesise_quote
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
 from btcbot_core.money import ZERO, to_decimal
@@ -179,6 +180,7 @@ class PairBook:
         "prev_quote",
         "quote",
         "rules",
+        "synth",
         "urgent",
     )
 
@@ -195,6 +197,19 @@ class PairBook:
         self.max_buy: Decimal | None = None
         self.min_sell: Decimal | None = None
         self.urgent = False
+        self.synth: tuple[Bar, Quote] | None = None
+
+    def bar_quote(self, half_spread: Decimal, stale: bool) -> Quote | None:
+        """The quote implied by the last bar (the one before when ``stale``), cached per bar."""
+        bar = self.prev_bar if stale and self.prev_bar is not None else self.last_bar
+        if bar is None:
+            return None
+        cached = self.synth
+        if cached is not None and cached[0] is bar:
+            return cached[1]
+        quote = synthesise_quote(self.rules, bar, half_spread)
+        self.synth = (bar, quote)
+        return quote
 
     def fill_page(self, cursor: str | None, size: int) -> tuple[int, list[Fill]]:
         """``(start, fills)``: up to ``size`` fills after ``cursor``, the count of fills

@@ -200,3 +200,12 @@ def test_no_rates_means_no_random_faults() -> None:
     for _ in range(100):
         ex.quotes([BTCTRY])
     assert ex.faults.fired == []
+
+
+def test_timeout_after_accept_hides_a_reject_too() -> None:
+    ex = exchange({"TRY": "100"})
+    ex.faults.timeout_next_submit()
+    with pytest.raises(TransientExchangeError) as err:
+        ex.submit(limit("b", Side.BUY, 990000, "0.01"))  # would be BALANCE_NOT_ENOUGH
+    assert isinstance(err.value.__cause__, OrderRejectedError)
+    assert ex.order_by_client_id(BTCTRY, "b") is None  # the lookup proves it absent

@@ -162,3 +162,16 @@ def test_quick_reject_index_never_skips_a_possible_fill(
     limits = [x for x in book.live if x.price is not None]  # quote mode rests limits only
     if any(quote_match(x, q, on_submit=False) is not None for x in limits):
         assert book.quote_may_trade(q)
+
+
+def test_all_orders_lists_terminal_orders() -> None:
+    ex = filled_exchange(2)
+    ack = ex.submit(limit("open", Side.BUY, 900000, "0.01"))
+    ex.cancel(BTCTRY, ack.exchange_order_id)
+    statuses = [(o.client_order_id, o.status) for o in ex.all_orders(BTCTRY)]
+    assert statuses == [
+        ("b0", OrderStatus.FILLED),
+        ("b1", OrderStatus.FILLED),
+        ("open", OrderStatus.CANCELED),
+    ]
+    assert ex.all_orders(ETHTRY) == []
