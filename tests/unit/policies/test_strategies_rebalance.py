@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from btcbot_core.errors import ValidationError
 from btcbot_core.ledger import Position
@@ -215,3 +217,44 @@ def test_registry_checks_the_params_type() -> None:
 
 def test_registry_returns_fresh_instances() -> None:
     assert get_strategy("sma_cross") is not get_strategy("sma_cross")
+
+
+@pytest.mark.property
+@given(
+    cash=st.integers(0, 50_000),
+    btc_units=st.integers(0, 40_000),  # × 1e-6 BTC
+    eth_units=st.integers(0, 10_000),  # × 1e-4 ETH
+    cash_target=st.integers(0, 5_000),
+    cap=st.sampled_from([0, 3_000, 20_000]),
+    min_delta=st.sampled_from([0, 50]),
+)
+def test_executing_the_proposal_lands_every_pair_near_its_target(
+    cash: int, btc_units: int, eth_units: int, cash_target: int, cap: int, min_delta: int
+) -> None:
+    held = {"BTC": D(btc_units) / 10**6, "ETH": D(eth_units) / 10**4}
+    positions = {a: Position(a, q, q) for a, q in held.items() if q > 0}
+    params = RebalanceParams(
+        cash_target_try=D(cash_target), max_position_try=D(cap), min_delta_try=D(min_delta)
+    )
+    prop = Rebalance(params).propose(ctx(str(cash), positions))
+    marks = {p: QUOTES[p].bid for p in (BTC, ETH)}
+    equity = D(cash) + sum((held[p.base] * marks[p] for p in (BTC, ETH)), D(0))
+    target = max(D(0), equity - cash_target) / 2
+    if cap:
+        target = min(target, D(cap))
+    sides = [i.side for i in prop.intents]
+    assert sides == sorted(sides, key=lambda s: s is Side.BUY)
+    for intent in prop.intents:
+        base = intent.pair.base
+        assert intent.price == marks[intent.pair]
+        if intent.side is Side.SELL:
+            assert intent.quantity is not None and 0 < intent.quantity <= held[base]
+            held[base] -= intent.quantity
+        else:
+            assert intent.notional is not None and intent.notional > 0
+            held[base] += intent.notional / marks[intent.pair]
+    noted = {n.pair for n in prop.notes}
+    for pair in (BTC, ETH):
+        gap = abs(held[pair.base] * marks[pair] - target)
+        tolerance = max(RULES[pair].min_notional, D(min_delta))
+        assert gap < tolerance + D("1e-9") or pair in noted
