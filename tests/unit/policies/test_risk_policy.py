@@ -354,3 +354,49 @@ def test_every_request_is_approved_or_rejected_once_and_caps_hold(
     for pair in (BTC, ETH):
         qty = sum((r.quantity for r in d.approved if r.pair == pair and r.side is Side.SELL), D(0))
         assert qty <= pos[pair.base].quantity
+
+
+@pytest.mark.property
+@given(
+    side=st.sampled_from([Side.BUY, Side.SELL]),
+    price=st.decimals(min_value=D("0.001"), max_value=D(10**7), places=3),
+    amount=st.decimals(min_value=D("0.0001"), max_value=D(10**5), places=4),
+    by_notional=st.booleans(),
+    price_scale=st.integers(0, 4),
+    qty_scale=st.integers(0, 8),
+    min_notional=st.sampled_from([D(0), D(10)]),
+)
+def test_quantised_requests_always_pass_the_rules_and_respect_rounding(
+    side: Side,
+    price: Decimal,
+    amount: Decimal,
+    by_notional: bool,
+    price_scale: int,
+    qty_scale: int,
+    min_notional: Decimal,
+) -> None:
+    rules = SymbolRules(
+        BTC, price_scale=price_scale, qty_scale=qty_scale, min_notional=min_notional
+    )
+    intent = (
+        OrderIntent(BTC, side, price, notional=amount)
+        if by_notional
+        else OrderIntent(BTC, side, price, quantity=amount)
+    )
+    res = quantize_intents([intent], {BTC: rules}, {}, "r", 1)
+    assert len(res.requests) + len(res.rejected) == 1
+    if res.rejected:
+        assert res.rejected[0].reasons
+        return
+    (r,) = res.requests
+    assert r.price is not None
+    assert rules.check(r.side, r.price, r.quantity) == ()
+    assert r.price <= price if side is Side.BUY else r.price >= price
+    if by_notional:
+        assert r.price * r.quantity <= amount
+    else:
+        assert r.quantity <= amount
+    again = quantize_intents(
+        [OrderIntent(BTC, side, r.price, quantity=r.quantity)], {BTC: rules}, {}, "r", 1
+    )
+    assert again.requests == (r,)  # quantisation is idempotent
