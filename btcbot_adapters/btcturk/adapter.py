@@ -1,0 +1,355 @@
+"""The core ports on BTCTurk: :class:`BtcturkAdapter` is a MarketDataPort, TradingPort and
+AccountPort.
+
+Units: prices in quote per base, quantities in base, fees/tax in the quote asset, times
+UTC-aware. Submits send decimals as strings at their exact scale (never float, never
+exponent notation).
+
+**Ambiguous submits.** A submit that times out, loses its connection, gets a 5xx or an
+unparseable 2xx is *not* resent blindly: the order is looked up by our client order id
+(open orders, then all orders of the pair). Found → its ack is returned. Proven absent → the
+same request (same client order id) is sent again, at most ``max_resends`` times. Neither
+→ :class:`TransientExchangeError` (the core records the order as UNKNOWN and reconciles).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from btcbot_adapters.btcturk import convert
+from btcbot_adapters.btcturk.client import BtcturkClient
+from btcbot_adapters.btcturk.fills import FillCursor
+from btcbot_adapters.btcturk.parse_private import (
+    parse_all_orders,
+    parse_balances,
+    parse_open_orders,
+    parse_submit,
+    parse_user_trades,
+)
+from btcbot_adapters.btcturk.parse_public import (
+    parse_exchange_info,
+    parse_klines,
+    parse_ohlcs,
+    parse_orderbook,
+)
+from btcbot_adapters.btcturk.rules import (
+    DEFAULT_SAFE_MIN_NOTIONAL_TRY,
+    RulesBook,
+    TickSizeMode,
+    rules_book,
+)
+from btcbot_core.errors import (
+    MalformedResponse,
+    OrderNotFoundError,
+    OrderRejectedError,
+    TransientExchangeError,
+    ValidationError,
+)
+from btcbot_core.market import Bar, Quote
+from btcbot_core.orders import OrderRequest, OrderType, Side
+from btcbot_core.pair import Pair
+from btcbot_core.ports import Balance, ExchangeOrder, FillPage, SubmitAck
+from btcbot_core.rules import SymbolRules
+
+#: Bar interval (seconds) → graph-API kline resolution (minutes); [2+] confirmed values only.
+KLINE_RESOLUTIONS: Final = {60: 1, 300: 5, 900: 15, 1800: 30, 3600: 60, 14400: 240}
+DAY_S: Final = 86_400
+
+
+def wire_decimal(value: Decimal) -> str:
+    """A decimal as BTCTurk wants it: dot separator, no exponent, no float ever."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    return text
+
+
+class BtcturkAdapter:
+    """BTCTurk behind the core ports. ``now`` returns aware UTC time (injectable)."""
+
+    def __init__(
+        self,
+        client: BtcturkClient,
+        *,
+        safe_min_notional_try: Decimal = DEFAULT_SAFE_MIN_NOTIONAL_TRY,
+        tick_size_mode: TickSizeMode = TickSizeMode.IGNORE,
+        rules_ttl_s: float = 3600.0,
+        orderbook_limit: int = 5,
+        max_resends: int = 2,
+        resolve_delay_s: float = 0.5,
+        complete_below: int = 50,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self._safe_min = safe_min_notional_try
+        self._tick_mode = tick_size_mode
+        self._rules_ttl = rules_ttl_s
+        self._book_limit = orderbook_limit
+        self._max_resends = max_resends
+        self._resolve_delay = resolve_delay_s
+        self._complete_below = complete_below
+        self._now = now
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._rules: RulesBook | None = None
+        self._rules_at = 0.0
+        self._client_ids: dict[str, str] = {}  # exchange order id -> our client order id
+        self._max_order_id: dict[Pair, int] = {}
+
+    def __repr__(self) -> str:
+        return f"BtcturkAdapter({self.client!r})"
+
+    # --- MarketDataPort ----------------------------------------------------------------------
+
+    def rules_book(self, refresh: bool = False) -> RulesBook:
+        """Every exchangeinfo symbol judged (refreshed after ``rules_ttl_s``)."""
+        stale = self._monotonic() - self._rules_at >= self._rules_ttl
+        if self._rules is None or refresh or stale:
+            data = self.client.public(
+                "/api/v2/server/exchangeinfo", "GET /api/v2/server/exchangeinfo"
+            )
+            self._rules = rules_book(
+                parse_exchange_info(data),
+                safe_min_notional_try=self._safe_min,
+                tick_size_mode=self._tick_mode,
+            )
+            self._rules_at = self._monotonic()
+        return self._rules
+
+    def symbol_rules(self, pairs: Sequence[Pair]) -> Mapping[Pair, SymbolRules]:
+        """Rules of the wanted pairs; unusable ones are left out (see :meth:`rules_book`)."""
+        usable = self.rules_book().rules
+        return {p: usable[p] for p in pairs if p in usable}
+
+    def quotes(self, pairs: Sequence[Pair]) -> Mapping[Pair, Quote]:
+        """Top of book from ``/api/v2/orderbook`` (one call per pair, ``limit`` levels)."""
+        out: dict[Pair, Quote] = {}
+        for pair in pairs:
+            data = self.client.public(
+                "/api/v2/orderbook",
+                "GET /api/v2/orderbook",
+                {"pairSymbol": pair.symbol, "limit": self._book_limit},
+            )
+            quote = parse_orderbook(data, pair)
+            if quote is not None:
+                out[pair] = quote
+        return out
+
+    def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
+        """The last ``limit`` *closed* bars, oldest first. Daily bars use ``/v1/ohlcs``; the
+        intraday intervals 1, 5, 15, 30, 60 and 240 minutes use ``/v1/klines/history``."""
+        if limit <= 0:
+            return []
+        now_s = convert.dt_to_ms(self._now()) // 1000
+        start = now_s - (limit + 2) * interval_s
+        if interval_s == DAY_S:
+            body = self.client.graph(
+                "/v1/ohlcs",
+                "GET graph /v1/ohlcs",
+                {"pair": pair.symbol, "from": start, "to": now_s},
+            )
+            bars = parse_ohlcs(body, pair)
+        elif interval_s in KLINE_RESOLUTIONS:
+            body = self.client.graph(
+                "/v1/klines/history",
+                "GET graph /v1/klines/history",
+                {
+                    "symbol": pair.symbol,
+                    "resolution": KLINE_RESOLUTIONS[interval_s],
+                    "from": start,
+                    "to": now_s,
+                },
+            )
+            bars = parse_klines(body, pair, interval_s)
+        else:
+            allowed = ", ".join(str(s) for s in [*KLINE_RESOLUTIONS, DAY_S])
+            raise ValidationError(f"bar interval {interval_s} s is not offered; use {allowed}")
+        closed = [b for b in bars if convert.dt_to_ms(b.open_time) // 1000 + interval_s <= now_s]
+        return closed[-limit:]
+
+    # --- AccountPort -------------------------------------------------------------------------
+
+    def balances(self) -> Mapping[str, Balance]:
+        data = self.client.private(
+            "GET", "/api/v1/users/balances", "GET /api/v1/users/balances", idempotent=True
+        )
+        return parse_balances(data)
+
+    # --- TradingPort: reads ------------------------------------------------------------------
+
+    def _remember(self, orders: Sequence[ExchangeOrder]) -> None:
+        for order in orders:
+            if order.client_order_id:
+                self._client_ids[order.exchange_order_id] = order.client_order_id
+            if order.exchange_order_id.isdigit():
+                known = self._max_order_id.get(order.pair, 0)
+                self._max_order_id[order.pair] = max(known, int(order.exchange_order_id))
+
+    def open_orders(self, pairs: Sequence[Pair]) -> Sequence[ExchangeOrder]:
+        """Untouched and partial orders of each pair (one call per pair)."""
+        out: list[ExchangeOrder] = []
+        for pair in pairs:
+            data = self.client.private(
+                "GET",
+                "/api/v1/openOrders",
+                "GET /api/v1/openOrders",
+                params={"pairSymbol": pair.symbol},
+                idempotent=True,
+            )
+            orders = [o for o in parse_open_orders(data) if o.pair == pair]
+            self._remember(orders)
+            out += orders
+        return out
+
+    def all_orders(self, pair: Pair, since_order_id: int | None = None) -> list[ExchangeOrder]:
+        """Orders of ``pair`` in any status (``orderId`` ≥ ``since_order_id`` when given)."""
+        params: dict[str, Any] = {"pairSymbol": pair.symbol}
+        if since_order_id is not None:
+            params["orderId"] = since_order_id
+        data = self.client.private(
+            "GET", "/api/v1/allOrders", "GET /api/v1/allOrders", params=params, idempotent=True
+        )
+        orders = [o for o in parse_all_orders(data) if o.pair == pair]
+        self._remember(orders)
+        return orders
+
+    def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
+        """Open orders first, then all orders; ``None`` only when absence is proven.
+
+        Proof: the all-orders answer is complete, i.e. it has fewer than ``complete_below``
+        rows (50: the smallest documented page size), queried from the highest order id we
+        knew before (``orderId`` filter) when we know one. Otherwise
+        :class:`TransientExchangeError` (not proven either way).
+        """
+        for order in self.open_orders([pair]):
+            if order.client_order_id == client_order_id:
+                return order
+        since = self._max_order_id.get(pair)
+        rows = self.all_orders(pair, since)
+        for order in rows:
+            if order.client_order_id == client_order_id:
+                return order
+        if len(rows) < self._complete_below:
+            return None
+        raise TransientExchangeError(
+            f"{pair}: {len(rows)} orders returned, cannot prove {client_order_id} absent"
+        )
+
+    def fills_since(self, pair: Pair, cursor: str | None) -> FillPage:
+        """Fills of ``pair`` after ``cursor`` (opaque: last time and the ids seen at it)."""
+        position = FillCursor.parse(cursor)
+        params: list[tuple[str, Any]] = [
+            ("type", "buy"),
+            ("type", "sell"),
+            ("symbol", pair.base.lower()),
+            ("symbol", pair.quote.lower()),
+            ("pairSymbol", pair.symbol),
+        ]
+        if position is not None:
+            params.append(("startDate", position.at_ms))
+        data = self.client.private(
+            "GET",
+            "/api/v1/users/transactions/trade",
+            "GET /api/v1/users/transactions/trade",
+            params=params,
+            idempotent=True,
+        )
+        fills = [f for f in parse_user_trades(data, self._client_ids) if f.pair == pair]
+        fresh = [f for f in fills if position is None or position.is_new(f)]
+        nxt = FillCursor.after(position, fresh)
+        return FillPage(tuple(fresh), None if nxt is None else nxt.dump())
+
+    # --- TradingPort: writes -----------------------------------------------------------------
+
+    def _order_body(self, request: OrderRequest) -> dict[str, str]:
+        body = {
+            "quantity": wire_decimal(request.quantity),
+            "newOrderClientId": request.client_order_id,
+            "orderMethod": "limit" if request.order_type is OrderType.LIMIT else "market",
+            "orderType": convert.side_to_wire(request.side),
+            "pairSymbol": request.pair.symbol,
+        }
+        if request.price is not None:
+            body["price"] = wire_decimal(request.price)
+        return body
+
+    def _precheck(self, request: OrderRequest) -> None:
+        if request.order_type is OrderType.MARKET and request.side is Side.BUY:
+            raise OrderRejectedError(
+                f"{request.client_order_id}: BTCTurk market buys take a quote-currency amount; "
+                "the core OrderRequest carries a base quantity, so market buys are refused",
+                code="MARKET_BUY_NEEDS_QUOTE_AMOUNT",
+            )
+        if self._rules is not None:
+            methods = self._rules.order_methods(request.pair)
+            wanted = request.order_type.value
+            if methods and wanted not in methods:
+                raise OrderRejectedError(
+                    f"{request.pair} does not allow {wanted} orders ({sorted(methods)})",
+                    code="ORDER_METHOD_NOT_SUPPORTED",
+                )
+
+    def _post(self, request: OrderRequest) -> SubmitAck:
+        data = self.client.private(
+            "POST",
+            "/api/v1/order",
+            "POST /api/v1/order",
+            body=self._order_body(request),
+            idempotent=False,
+        )
+        ack = parse_submit(data, request.client_order_id, self._now())
+        self._client_ids[ack.exchange_order_id] = request.client_order_id
+        return ack
+
+    def submit(self, request: OrderRequest) -> SubmitAck:
+        """Send ``request``; resolve an ambiguous outcome by client-order-id lookup."""
+        self._precheck(request)
+        try:
+            return self._post(request)
+        except (TransientExchangeError, MalformedResponse) as first:
+            problem: Exception = first
+        for _ in range(self._max_resends + 1):
+            if self._resolve_delay > 0:
+                self._sleep(self._resolve_delay)
+            try:
+                found = self.order_by_client_id(request.pair, request.client_order_id)
+            except (TransientExchangeError, MalformedResponse) as exc:
+                raise TransientExchangeError(
+                    f"{request.client_order_id}: submit outcome unknown ({problem}); lookup "
+                    f"failed: {exc}"
+                ) from None
+            if found is not None:
+                return SubmitAck(found.exchange_order_id, request.client_order_id, found.created_at)
+            try:
+                return self._post(request)  # proven absent: same client order id again
+            except (TransientExchangeError, MalformedResponse) as exc:
+                problem = exc
+        raise TransientExchangeError(
+            f"{request.client_order_id}: submit outcome unknown after {self._max_resends} "
+            f"re-sends ({problem})"
+        )
+
+    def cancel(self, pair: Pair, exchange_order_id: str) -> bool:
+        """Request cancellation (asynchronous on BTCTurk since 2024-04: poll for the final
+        state). ``False`` when the exchange says the order is unknown or already finished."""
+        try:
+            self.client.private(
+                "DELETE",
+                "/api/v1/order",
+                "DELETE /api/v1/order",
+                params={"id": exchange_order_id},
+                idempotent=False,
+            )
+        except OrderNotFoundError:
+            return False
+        except OrderRejectedError as exc:
+            if exc.code == "ORDER_COULD_NOT_BE_CANCELED":
+                return False
+            raise
+        return True
