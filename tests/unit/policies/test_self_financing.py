@@ -167,7 +167,7 @@ def test_a_realized_loss_on_one_cycle_never_breaks_later_cycles() -> None:
 def test_checkpoint_sequence_invariants(steps: list[tuple[int, Decimal]], share: Decimal) -> None:
     params = SelfFinancingParams(trading_share=share)
     cap = state(capital="300")
-    count, realized = 0, D(0)
+    count, realized, unabsorbed = 0, D(0), D(0)
     for inc, change in steps:
         if inc == 0:
             new, dec = apply_checkpoint(cap, count, realized, T0, params)
@@ -181,4 +181,7 @@ def test_checkpoint_sequence_invariants(steps: list[tuple[int, Decimal]], share:
         assert new.trading_capital >= 0
         if dec.realized_delta > 0:
             assert dec.trading_delta >= 0 and dec.treasury_delta >= 0
+        unabsorbed += dec.unabsorbed_loss
+        # conservation: capital + treasury move exactly with realized PnL (minus the floor)
+        assert new.trading_capital + new.treasury == D(300) + realized + unabsorbed
         cap = new
