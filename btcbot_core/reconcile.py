@@ -15,8 +15,9 @@ Rules:
   the exchange → OPEN (or PARTIALLY_FILLED/FILLED as our fills account), CANCELED/REJECTED as
   the exchange says. Filled quantity comes only from fills, each applied once with
   :meth:`Order.apply_fill` (a CANCELED order keeps its fills and accepts late ones). When the
-  exchange reports more filled quantity than our fills cover, the order stays live and a
-  :class:`FillGap` is reported (the fills feed is behind; see the degrade ladder).
+  exchange reports more filled quantity than our fills cover, a :class:`FillGap` is reported
+  (the fills feed is behind; see the degrade ladder); an order the exchange calls FILLED
+  stays UNKNOWN (pair blocked) until its fills arrive, then becomes FILLED through them.
 * **Missing**: a live order that is neither on the exchange's open list nor in ``lookups``
   becomes UNKNOWN and a client-order-id lookup is requested (``lookups_needed``). A lookup
   that finds it gives its true status. A lookup that proves it absent (``lookups[coid] is
@@ -238,6 +239,11 @@ def _with_exchange(order: Order, ex: ExchangeOrder, now: datetime, work: _Work) 
                 "RECON_TERMINAL_ORDER_LIVE",
                 f"{coid} is {order.status} here but {ex.status} on the exchange",
             )
+        elif ex.status is _S.FILLED and order.filled_qty < order.quantity:
+            # done on the exchange, fills not here yet: UNKNOWN (pair blocked, looked up every
+            # cycle) until the fills feed catches up; never OPEN, which would flap each cycle
+            why = f"{why}; its fills have not arrived yet"
+            order = _step(order, _S.UNKNOWN, now, work, why, ex.exchange_order_id)
         elif not order.status.is_terminal:
             order = _step(order, _live_status(order), now, work, why, ex.exchange_order_id)
     if ex.filled_qty > order.filled_qty:

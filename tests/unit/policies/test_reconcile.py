@@ -272,7 +272,8 @@ def test_exchange_fills_missing_from_the_feed_are_a_gap_not_a_status() -> None:
     plan = reconcile(
         [order("c1", S.OPEN, "e1")], [], lookups={"c1": ex("e1", "c1", S.FILLED, "1")}, now=NOW
     )
-    assert plan.order_updates == ()  # stays OPEN until its fills arrive
+    pending = after(plan, "c1")
+    assert pending.status is S.UNKNOWN and plan.blocked_pairs == {BTC}
     (gap,) = plan.fill_gaps
     assert (gap.client_order_id, gap.exchange_filled_qty, gap.local_filled_qty) == (
         "c1",
@@ -281,6 +282,22 @@ def test_exchange_fills_missing_from_the_feed_are_a_gap_not_a_status() -> None:
     )
     assert plan.oldest_fill_gap_age_s(NOW) == 240.0
     assert "RECON_FILL_GAP" in codes(plan)
+    # next cycle: not on the open list, looked up again, still FILLED without fills: no flapping
+    again = reconcile([pending], [], lookups={"c1": ex("e1", "c1", S.FILLED, "1")}, now=NOW)
+    assert again.order_updates == () and again.blocked_pairs == {BTC}
+    unasked = reconcile([pending], [], now=NOW)
+    assert unasked.order_updates == () and unasked.lookups_needed == (LookupRequest(BTC, "c1"),)
+    # the fills arrive: FILLED through them
+    done = reconcile([pending], [], fills=[fill("f1", "c1", qty="1")], now=NOW)
+    assert after(done, "c1").status is S.FILLED and not done.blocked_pairs
+
+
+def test_partially_filled_on_the_open_list_with_fills_behind_stays_live() -> None:
+    plan = reconcile(
+        [order("c1", S.OPEN, "e1")], [ex("e1", "c1", S.PARTIALLY_FILLED, "0.5")], now=NOW
+    )
+    assert plan.order_updates == () and not plan.blocked_pairs
+    assert [g.exchange_filled_qty for g in plan.fill_gaps] == [Decimal("0.5")]
 
 
 def test_overfill_is_not_applied_but_the_fill_is_still_ingested() -> None:
