@@ -354,6 +354,9 @@ def test_every_request_is_approved_or_rejected_once_and_caps_hold(
     for pair in (BTC, ETH):
         qty = sum((r.quantity for r in d.approved if r.pair == pair and r.side is Side.SELL), D(0))
         assert qty <= pos[pair.base].quantity
+        bought = sum((r.notional or D(0) for r in buys if r.pair == pair), D(0))
+        if bought:
+            assert pos[pair.base].quantity * MARKS[pair] + bought <= position_cap
 
 
 @pytest.mark.property
