@@ -17,7 +17,14 @@ Public API::
     ack = ex.submit(order_request) # TradingPort; OrderRejectedError(code=RejectCode...)
     ex.faults.timeout_next_submit()  # explicit fault plan; or FaultRates + seed
 
-``SimulatedExchange`` implements ``MarketDataPort``, ``TradingPort`` and ``AccountPort``.
+``SimulatedExchange`` implements ``MarketDataPort`` (``symbol_rules``, ``quotes``, ``bars``),
+``TradingPort`` (``submit``, ``cancel``, ``open_orders``, ``order_by_client_id``,
+``fills_since``) and ``AccountPort`` (``balances``). Extras for tests and the sandbox server
+(no faults applied): ``now()``, ``order(exchange_order_id)``, ``all_orders(pair)``,
+``all_fills(pair)``, ``deposit(asset, amount)``, ``pairs``, ``mode``, ``fee_schedule``.
+Exchange order ids are consecutive integers as text; fill ids come from
+``btcbot_core.ids.simulated_fill_id``; quantities are always in the base asset (a BTCTurk
+market buy's quote-asset quantity must be converted by the wire layer). Not thread-safe.
 Matching semantics: :mod:`.matching`; fee units and rounding: :mod:`.fees`; reject codes:
 :mod:`.codes`; faults: :mod:`.faults`.
 """
