@@ -5,8 +5,11 @@ A checkpoint is keyed by the ledger's monotonic event count. With ``delta = real
 state.checkpoint_realized`` (TRY, net of fees, as :attr:`Ledger.realized_pnl`):
 
 * same event count as the last checkpoint → no-op (``CHECKPOINT_UNCHANGED``); the state is
-  returned unchanged. (Same count but a different realized PnL means two different ledgers:
-  :class:`~btcbot_core.errors.CapitalPolicyError`.)
+  returned unchanged. Same count but a different realized PnL (no new event, yet the books
+  were re-folded differently, e.g. after a cost-method change: FIFO and average cost agree
+  on realized + unrealized, not on realized alone) → ``CHECKPOINT_REANCHORED``: the
+  checkpoint takes the new realized value and capital does not move. It does not raise,
+  because an error here would block every later cycle.
 * event count lower than the last checkpoint → :class:`CapitalPolicyError` (a ledger that
   went backwards is never silently accepted).
 * ``delta > 0`` → ``PROFIT_SPLIT``: trading capital gets ``delta × trading_share`` rounded
@@ -45,6 +48,7 @@ _CTX: Final = Context(prec=100)
 
 class CapitalCode(enum.StrEnum):
     CHECKPOINT_UNCHANGED = "CHECKPOINT_UNCHANGED"
+    CHECKPOINT_REANCHORED = "CHECKPOINT_REANCHORED"
     NO_REALIZED_CHANGE = "NO_REALIZED_CHANGE"
     PROFIT_SPLIT = "PROFIT_SPLIT"
     LOSS_ABSORBED = "LOSS_ABSORBED"
@@ -129,9 +133,19 @@ def apply_checkpoint(
         )
     if event_count == last:
         if realized != state.checkpoint_realized:
-            raise CapitalPolicyError(
-                f"event count {event_count} already checkpointed with realized PnL "
-                f"{state.checkpoint_realized} TRY, now {realized} TRY: not the same ledger"
+            # No new event, so no new PnL: the books were re-folded differently (e.g. the
+            # cost method changed). Re-anchor without moving capital, and say so; raising
+            # here would block every later cycle.
+            return attrs.evolve(state, checkpoint_realized=realized, updated_at=now), (
+                CapitalDecision(
+                    Reason(
+                        CapitalCode.CHECKPOINT_REANCHORED,
+                        f"event count {event_count} was checkpointed at realized "
+                        f"{state.checkpoint_realized} TRY, the ledger now says {realized} TRY; "
+                        "re-anchored, capital unchanged",
+                    ),
+                    applied=True,
+                )
             )
         return state, CapitalDecision(
             Reason(CapitalCode.CHECKPOINT_UNCHANGED, f"event count {event_count} already applied"),

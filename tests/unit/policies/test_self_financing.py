@@ -87,10 +87,14 @@ def test_count_going_backwards_raises() -> None:
         apply_checkpoint(s1, 4, D(100), T0, P)
 
 
-def test_same_count_with_different_realized_raises() -> None:
+def test_same_count_with_different_realized_reanchors_without_moving_capital() -> None:
     s1, _ = apply_checkpoint(state(), 5, D(100), T0, P)
-    with pytest.raises(CapitalPolicyError, match="not the same ledger"):
-        apply_checkpoint(s1, 5, D(90), T0, P)
+    s2, dec = apply_checkpoint(s1, 5, D(90), T0 + timedelta(minutes=1), P)
+    assert dec.reason.code == CapitalCode.CHECKPOINT_REANCHORED
+    assert (s2.trading_capital, s2.treasury) == (s1.trading_capital, s1.treasury)
+    assert s2.checkpoint_realized == D(90) and s2.checkpoint_event_count == 5
+    s3, dec = apply_checkpoint(s2, 6, D(100), T0, P)  # the next real profit is +10, not +0
+    assert dec.realized_delta == D(10) and s3.treasury == s1.treasury + D(4)
 
 
 def test_no_realized_change_moves_the_checkpoint() -> None:
