@@ -27,7 +27,7 @@ def _asset(value: str) -> str:
     return text
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class Pair:
     """A base/quote pair, e.g. ``Pair("BTC", "TRY")``; assets are upper-cased."""
 

@@ -1,0 +1,157 @@
+"""Scripted-market scenarios of the whole pipeline (issue 3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+from btcbot_adapters.memory import InMemoryUnitOfWork
+from btcbot_core import Side
+from btcbot_core.arming import ArmingFacts, ArmingSettings, side_effect_policy
+from btcbot_core.pipeline import Fate
+from btcbot_core.state import RiskMode, RiskState
+from tests.pipeline.harness import BTCTRY, T0, Harness
+
+
+def fates(report) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(o.intent.side.value, o.fate.value) for o in report.intents]
+
+
+def test_dip_then_recovery_buys_then_sells_at_a_profit_exact_to_the_kurus() -> None:
+    h = Harness()
+    first = h.cycle(1_000_000, 1_001_000)
+    assert fates(first) == [("BUY", "SUBMITTED")]
+    buy = first.intents[0]
+    # bid 1,000,000 − 5 bps = 999,500 (whole TRY price step); 500 TRY / 999,500, 8 dp down
+    assert buy.price == D("999500") and buy.quantity == D("0.00050025")
+    filled = h.cycle(999_000, 999_400)  # ask trades through our bid: the buy fills as maker
+    assert len(filled.fills_ingested) == 1
+    report = filled if any(o.intent.side is Side.SELL for o in filled.intents) else h.cycle()
+    ledger = h.session.ledger
+    notional = D("999500") * D("0.00050025")  # 499.999875
+    buy_fee = (notional * D("0.001")).quantize(D("0.00000001"))
+    # maker fee 10 bps and 20 % tax on it, both in TRY
+    assert ledger.fees == buy_fee + (buy_fee * D("0.2")).quantize(D("0.00000001"))
+    sells = [o for o in report.intents if o.intent.side is Side.SELL]
+    assert sells and sells[0].fate is Fate.SUBMITTED
+    sell_price = sells[0].price
+    assert sell_price is not None
+    # the take-profit floor covers both fees: selling there is profitable after fees
+    h.cycle(1_010_000, 1_011_000)  # bid trades through the sell limit
+    h.cycle(1_010_000, 1_011_000)
+    assert ledger.balance("BTC") == 0
+    assert ledger.round_trips == 1 and ledger.last_round_trip_pnl is not None
+    assert ledger.last_round_trip_pnl > 0
+    balances = h.exchange.balances()
+    assert balances["TRY"].total == ledger.cash  # the ledger and the exchange agree exactly
+    assert ledger.realized_pnl == ledger.cash - D("10000")
+
+
+def test_a_realized_loss_reduces_trading_capital_and_cycles_go_on() -> None:
+    h = Harness(strategy_values={"TARGET_TRY": "500", "TTL_SECONDS": "60"})
+    h.cycle(1_000_000, 1_001_000)
+    h.cycle(999_000, 999_400)  # buy fills
+    capital_after_buy = h.session.capital
+    assert capital_after_buy is not None
+    # force a loss: the market collapses and we sell below cost through a scripted manual
+    # sell order placed as if by the strategy's exit (market order at the touch)
+    from btcbot_core import OrderRequest, OrderType
+
+    held = h.session.ledger.balance("BTC")
+    h.quote(900_000, 901_000)
+    for resting in h.exchange.open_orders([BTCTRY]):  # the operator cancels the take-profit
+        h.exchange.cancel(BTCTRY, resting.exchange_order_id)
+    h.exchange.submit(OrderRequest("manual-exit", BTCTRY, Side.SELL, held, None, OrderType.MARKET))
+    reports = [h.cycle(900_000, 901_000) for _ in range(3)]
+    assert h.session.ledger.realized_pnl < 0
+    capital = h.session.capital
+    assert capital is not None
+    assert capital.trading_capital < capital_after_buy.trading_capital
+    assert capital.treasury == capital_after_buy.treasury
+    assert all(r.cycle > 0 for r in reports)  # no cycle raised
+    assert any(r.reasons for r in reports)
+
+
+def test_reduce_risk_only_mode_only_sells() -> None:
+    h = Harness()
+    h.cycle(1_000_000, 1_001_000)
+    h.cycle(999_000, 999_400)  # buy fills
+    with h.uow:
+        h.uow.risk.save(
+            RiskState(
+                mode=RiskMode.REDUCE_RISK_ONLY,
+                mode_since=T0,
+                cooldown_until=T0 + timedelta(days=1),
+                equity_high_water_mark=D("10000"),
+            )
+        )
+        h.uow.commit()
+    h.session.risk = RiskState(
+        mode=RiskMode.REDUCE_RISK_ONLY, mode_since=T0, cooldown_until=T0 + timedelta(days=1)
+    )
+    report = h.cycle(999_000, 1_000_000)
+    assert report.mode is not RiskMode.NORMAL
+    assert all(o.intent.side is Side.SELL for o in report.intents if o.fate is Fate.SUBMITTED)
+
+
+def test_observe_only_submits_nothing_but_cancels_stale_orders() -> None:
+    h = Harness(strategy_values={"TARGET_TRY": "500", "TTL_SECONDS": "60"})
+    first = h.cycle(1_000_000, 1_001_000)
+    assert first.submitted
+    h.session.risk = RiskState(
+        mode=RiskMode.OBSERVE_ONLY, mode_since=T0, cooldown_until=T0 + timedelta(days=1)
+    )
+    h.minute += 2  # the resting buy is now older than its TTL
+    report = h.cycle(1_005_000, 1_006_000)
+    assert report.mode is RiskMode.OBSERVE_ONLY
+    assert report.cancelled == first.submitted
+    assert not report.submitted
+    assert all(o.fate is Fate.BLOCKED_BY_MODE for o in report.intents)
+    assert not h.exchange.open_orders([BTCTRY])
+
+
+def test_kill_switch_blocks_every_write_and_the_report_says_why() -> None:
+    settings = ArmingSettings(
+        dry_run=False, kill_switch=True, live_trading=True, live_trading_ack="I_UNDERSTAND"
+    )
+    facts = ArmingFacts(has_credentials=True, stage_allows_live=True, stage="stage4")
+    h = Harness(profile="stage4", gate=lambda: side_effect_policy(settings, facts))
+    report = h.cycle(1_000_000, 1_001_000)
+    assert fates(report) == [("BUY", "BLOCKED_BY_GATE")]
+    assert [r.code for r in report.intents[0].reasons] == ["KILL_SWITCH"]
+    assert not h.exchange.open_orders([BTCTRY])
+    assert report.submitted == ()
+
+
+def test_default_settings_never_write() -> None:
+    h = Harness(profile="stage4", gate=lambda: side_effect_policy(ArmingSettings(), ArmingFacts()))
+    report = h.cycle(1_000_000, 1_001_000)
+    assert fates(report) == [("BUY", "BLOCKED_BY_GATE")]
+    codes = {r.code for r in report.intents[0].reasons}
+    assert {"DRY_RUN", "KILL_SWITCH", "NOT_ARMED", "ACK_MISSING"} <= codes
+    assert not h.exchange.open_orders([BTCTRY])
+
+
+def test_min_notional_and_scale_violations_are_reported_not_sent() -> None:
+    h = Harness(strategy_values={"TARGET_TRY": "99"})
+    report = h.cycle(1_000_000, 1_001_000)
+    assert fates(report) == [("BUY", "REJECTED_BY_RULES")]
+    assert report.intents[0].reasons[0].code == "BELOW_MIN_NOTIONAL"
+    assert not h.exchange.open_orders([BTCTRY])
+
+
+def test_restart_resumes_from_the_stores() -> None:
+    h = Harness()
+    h.cycle(1_000_000, 1_001_000)
+    h.cycle(999_000, 999_400)
+    h.cycle(999_000, 1_000_000)
+    before = h.session.ledger.snapshot()
+    h.session.stale = True  # as after a crash: the next cycle rebuilds from the stores
+    report = h.cycle(999_000, 1_000_000)
+    assert report.cycle == 4
+    assert h.session.ledger.snapshot().event_count >= before.event_count
+    assert h.session.ledger.balance("BTC") == before.lots["BTC"][0][0]
+
+
+def test_unused_uow_type_is_importable() -> None:
+    assert InMemoryUnitOfWork is not None
