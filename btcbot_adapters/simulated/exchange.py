@@ -232,11 +232,28 @@ class SimulatedExchange:
         return out
 
     def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
-        """The last ``limit`` bars of ``interval_s`` seen by ``on_bar``, oldest first."""
-        book = self._books.get(pair)
+        """The last ``limit`` bars of ``interval_s`` seen by ``on_bar``, oldest first (at most
+        ``history_limit``). Cheap for ``limit=1``, the per-cycle call of the pipeline."""
+        hit = self._by_pair_object.get(id(pair))
+        if hit is not None and hit[0] is pair:
+            book: PairBook | None = hit[1]
+        else:
+            book = self._books.get(pair)
+            if book is not None:
+                self._remember(pair)
         if book is None or limit <= 0:
             return []
-        return [b for b in book.history if b.interval_s == interval_s][-limit:]
+        last = book.last_bar
+        if limit == 1 and last is not None and last.interval_s == interval_s:
+            return [last]
+        out: list[Bar] = []
+        for bar in reversed(book.history):
+            if bar.interval_s == interval_s:
+                out.append(bar)
+                if len(out) == limit:
+                    break
+        out.reverse()
+        return out
 
     def _touch(self, book: PairBook, stale: bool = False) -> Quote | None:
         if self._mode is MatchMode.QUOTES:
