@@ -226,3 +226,20 @@ def params_from_mapping(cls: type[_P], values: Mapping[str, str]) -> _P:
                 raise ValidationError(f"{key}={raw!r}: {err}") from None
         kwargs[name] = raw
     return cls(**kwargs)
+
+
+__all__ = [
+    "EMPTY_PROPOSAL",
+    "CancelIntent",
+    "PairNote",
+    "Proposal",
+    "Strategy",
+    "StrategyCode",
+    "StrategyContext",
+    "bool_param",
+    "check_range",
+    "dec_param",
+    "int_param",
+    "params_from_mapping",
+    "sells_first",
+]
