@@ -29,7 +29,7 @@ from btcbot_adapters.simulated.faults import (
     FaultRates,
     Operation,
 )
-from btcbot_adapters.simulated.fees import FeeSchedule
+from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
 from btcbot_adapters.simulated.pricing import band_price, slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
@@ -327,8 +327,8 @@ class SimulatedExchange:
             lock_asset = request.pair.quote
             worst = request.price if request.price is not None else cap
             assert worst is not None
-            notional = worst * request.quantity
-            need = notional + self._fees.max_fee_and_tax(notional)
+            notional = EXACT.multiply(worst, request.quantity)
+            need = EXACT.add(notional, self._fees.max_fee_and_tax(notional))
         else:
             lock_asset = request.pair.base
             need = request.quantity

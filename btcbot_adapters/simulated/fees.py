@@ -17,12 +17,27 @@ Units and rounding (the one place they are decided):
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+from typing import Final
 
 import attrs
 
 from btcbot_core.errors import ValidationError
 from btcbot_core.money import ZERO, bps, dec_field
+
+#: Arithmetic on money in the simulator goes through this context (never the global one): 60
+#: digits, and any result that would need rounding raises ``Inexact`` instead of silently
+#: losing a unit. Deliberate rounding (fees, prices) uses ``quantize`` with explicit rules.
+EXACT: Final = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow, DivisionByZero])
 
 
 def _check_bps(_inst: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -83,8 +98,8 @@ class FeeSchedule:
 
     def max_fee_and_tax(self, notional: Decimal) -> Decimal:
         """The most fee + tax an order of at most ``notional`` (quote) can ever be charged."""
-        fee = self.round_up(notional * self.max_rate)
-        return fee + self.round_up(fee * self.tax_ratio)
+        fee = self.round_up(EXACT.multiply(notional, self.max_rate))
+        return EXACT.add(fee, self.round_up(EXACT.multiply(fee, self.tax_ratio)))
 
 
 class FeeAccumulator:
@@ -102,11 +117,12 @@ class FeeAccumulator:
     ) -> tuple[Decimal, Decimal]:
         """Fee and tax (quote asset, ``fee_scale`` places) of a fill of ``notional``."""
         rate = schedule.maker_rate if maker else schedule.taker_rate
-        self.raw_fee += notional * rate
+        self.raw_fee = EXACT.add(self.raw_fee, EXACT.multiply(notional, rate))
         cap = notional.quantize(schedule.quantum, rounding=ROUND_FLOOR)
-        fee = min(schedule.round_up(self.raw_fee) - self.fee_paid, cap)
-        self.fee_paid += fee
-        owed_tax = schedule.round_up(self.fee_paid * schedule.tax_ratio) - self.tax_paid
-        tax = min(owed_tax, cap - fee)
-        self.tax_paid += tax
+        fee = min(EXACT.subtract(schedule.round_up(self.raw_fee), self.fee_paid), cap)
+        self.fee_paid = EXACT.add(self.fee_paid, fee)
+        owed_tax = schedule.round_up(EXACT.multiply(self.fee_paid, schedule.tax_ratio))
+        owed_tax = EXACT.subtract(owed_tax, self.tax_paid)
+        tax = min(owed_tax, EXACT.subtract(cap, fee))
+        self.tax_paid = EXACT.add(self.tax_paid, tax)
         return fee, tax

@@ -37,7 +37,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from btcbot_adapters.simulated.fees import FeeSchedule
+from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.pricing import slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import BtcbotError
@@ -117,11 +117,11 @@ class MatchingEngine:
         ):
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
         pair = book.pair
-        notional = price * qty
+        notional = EXACT.multiply(price, qty)
         fees = order.fees
         saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
         fee, tax = fees.charge(self.fees, notional, maker)
-        spent = notional + fee + tax if order.side is Side.BUY else qty
+        spent = EXACT.add(EXACT.add(notional, fee), tax) if order.side is Side.BUY else qty
         if spent > order.lock_remaining:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise SimulatorInvariantError(
@@ -145,13 +145,13 @@ class MatchingEngine:
         except BtcbotError:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise
-        order.lock_remaining -= spent
+        order.lock_remaining = EXACT.subtract(order.lock_remaining, spent)
         self.wallet.spend_locked(order.lock_asset, spent)
         if order.side is Side.BUY:
             self.wallet.credit(pair.base, qty)
         else:
-            self.wallet.credit(pair.quote, notional - fee - tax)
-        order.filled_qty += qty
+            self.wallet.credit(pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax))
+        order.filled_qty = EXACT.add(order.filled_qty, qty)
         order.fill_count += 1
         order.updated_at = at
         book.fills.append(fill)

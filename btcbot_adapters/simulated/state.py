@@ -5,7 +5,8 @@ mutated in place. Core values (``ExchangeOrder``, ``Balance``) are built only wh
 method is called.
 
 Wallet units: each asset's ``free`` and ``locked`` are exact ``Decimal`` amounts of that
-asset. ``free`` may be spent; ``locked`` backs open orders (quote for buys, base for sells).
+asset (all arithmetic in the ``EXACT`` context: never rounded). ``free`` may be spent;
+``locked`` backs open orders (quote for buys, base for sells).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from btcbot_adapters.simulated.fees import FeeAccumulator
+from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
 from btcbot_adapters.simulated.pricing import synthesise_quote
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
@@ -55,20 +56,20 @@ class Wallet:
         free = self.free.get(asset, ZERO)
         if amount > free:
             raise ValidationError(f"cannot lock {amount} {asset}: only {free} free")
-        self.free[asset] = free - amount
-        self.locked[asset] = self.locked.get(asset, ZERO) + amount
+        self.free[asset] = EXACT.subtract(free, amount)
+        self.locked[asset] = EXACT.add(self.locked.get(asset, ZERO), amount)
 
     def release(self, asset: str, amount: Decimal) -> None:
         """Move ``amount`` from locked back to free (cancel, or the unused part of a lock)."""
-        self.locked[asset] -= amount
-        self.free[asset] = self.free.get(asset, ZERO) + amount
+        self.locked[asset] = EXACT.subtract(self.locked[asset], amount)
+        self.free[asset] = EXACT.add(self.free.get(asset, ZERO), amount)
 
     def spend_locked(self, asset: str, amount: Decimal) -> None:
         """Pay ``amount`` out of the locked balance (a fill consuming its order's lock)."""
-        self.locked[asset] -= amount
+        self.locked[asset] = EXACT.subtract(self.locked[asset], amount)
 
     def credit(self, asset: str, amount: Decimal) -> None:
-        self.free[asset] = self.free.get(asset, ZERO) + amount
+        self.free[asset] = EXACT.add(self.free.get(asset, ZERO), amount)
         self.locked.setdefault(asset, ZERO)
 
 

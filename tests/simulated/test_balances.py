@@ -103,3 +103,14 @@ def test_balances_lists_every_asset_with_plain_zeros() -> None:
     bal = ex.balances()
     assert set(bal) == {"TRY", "ETH"}
     assert bal["ETH"].free == 2 and str(bal["TRY"].locked) == "0"
+
+
+def test_balances_stay_exact_beyond_the_default_decimal_precision() -> None:
+    huge = D("10000000000000000000000000")  # 10**25 TRY: 26 digits before the point
+    ex = exchange({"TRY": huge, "BTC": "1"}, fees=FEES)
+    ex.on_bar(flat(0, 1000003))
+    ex.submit(market("s", Side.SELL, "0.0001"))
+    ex.on_bar(flat(1, 1000003))
+    (fill,) = ex.all_fills(BTCTRY)
+    assert (fill.fee, fill.tax) == (D("0.20000060"), D("0.04000012"))
+    assert free(ex, "TRY") == D("10000000000000000000000099.76029928")  # 34 significant digits
