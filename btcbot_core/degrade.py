@@ -74,6 +74,11 @@ def _non_negative(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         raise ValidationError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
+def _count(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+
+
 def _ordered(low: str, high: str) -> Callable[[Any, Any, Any], None]:
     def check(inst: Any, _attribute: Any, _value: Any) -> None:
         lo, hi = getattr(inst, low), getattr(inst, high)
@@ -106,9 +111,9 @@ class DegradeParams:
     stale_severe_s: float = attrs.field(
         default=60.0, validator=[_positive, _ordered("stale_warn_s", "stale_severe_s")]
     )
-    reject_warn_count: int = attrs.field(default=2, validator=_positive)
+    reject_warn_count: int = attrs.field(default=2, validator=_count)
     reject_severe_count: int = attrs.field(
-        default=5, validator=[_positive, _ordered("reject_warn_count", "reject_severe_count")]
+        default=5, validator=[_count, _ordered("reject_warn_count", "reject_severe_count")]
     )
     latency_warn_ms: float = attrs.field(default=1500.0, validator=_positive)
     latency_severe_ms: float = attrs.field(
@@ -132,7 +137,7 @@ class DegradeParams:
     divergence_severe_multiple: Decimal = attrs.field(
         default=Decimal(5), converter=to_decimal, validator=_positive
     )
-    recovery_cycles: int = attrs.field(default=3, validator=_positive)
+    recovery_cycles: int = attrs.field(default=3, validator=_count)
     cooldown_s: float = attrs.field(default=300.0, validator=_non_negative)
 
 

@@ -249,6 +249,7 @@ def test_naive_now_is_rejected() -> None:
         ({"stale_warn_s": 100.0}, "stale_warn_s=100.0 must be <= stale_severe_s=60.0"),
         ({"reject_severe_count": 1}, "reject_warn_count=2 must be <= reject_severe_count=1"),
         ({"cooldown_s": -1}, "cooldown_s must be a finite number >= 0"),
+        ({"recovery_cycles": 1.5}, "recovery_cycles must be an integer >= 1, got 1.5"),
         ({"latency_warn_ms": float("inf")}, "latency_warn_ms must be a finite number"),
         ({"divergence_tolerance_try": Decimal(-1)}, "divergence_tolerance_try must be"),
     ],
