@@ -11,7 +11,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -48,10 +48,13 @@ def _opt_dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(value: object) -> str:
-    """Compact JSON text; refuses values JSON cannot hold exactly (floats are not expected)."""
+    """Compact JSON text; refuses values JSON cannot hold (NaN, sets, Decimals...)."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _JSON.encode(value)
     except (TypeError, ValueError) as exc:
         raise PersistenceError(f"value cannot be stored as JSON: {exc}") from None
 
@@ -79,20 +82,64 @@ EVENT_TYPES: Final[dict[str, type[Any]]] = {
 _KIND_OF: Final = {cls: kind for kind, cls in EVENT_TYPES.items()}
 
 
-def _encode(value: object) -> object:
-    if value is None or (isinstance(value, str | bool | int) and not isinstance(value, enum.Enum)):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Pair):
-        return pair_text(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if attrs.has(type(value)):
-        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
-    raise PersistenceError(f"cannot encode a {type(value).__name__} as JSON")
+Encoder = Callable[[Any], object]
+_ENCODERS: dict[type, Callable[[Any], dict[str, object]]] = {}
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def _enum_value(value: enum.Enum) -> object:
+    return value.value
+
+
+def _value_encoder(hint: Any) -> Encoder:
+    """A converter for values declared as ``hint`` (``X | None`` handled)."""
+    options = _options(hint)
+    optional = type(None) in options
+    kinds = [o for o in options if o is not type(None)]
+    base = kinds[0] if len(kinds) == 1 else None
+    func: Encoder
+    if base is Decimal:
+        func = str
+    elif base is datetime:
+        func = datetime.isoformat
+    elif base is Pair:
+        func = pair_text
+    elif isinstance(base, type) and issubclass(base, enum.Enum):
+        func = _enum_value
+    elif isinstance(base, type) and attrs.has(base):
+        func = _object_encoder(base)
+    elif base in (str, int, bool):
+        return _identity
+    else:
+        raise PersistenceError(f"cannot store a field of type {hint!r} as JSON")
+    if not optional:
+        return func
+    inner = func
+    return lambda value: None if value is None else inner(value)
+
+
+def _options(hint: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _object_encoder(cls: Any) -> Callable[[Any], dict[str, object]]:
+    """An encoder of ``cls`` instances built once from its attrs fields and type hints."""
+    encoder = _ENCODERS.get(cls)
+    if encoder is None:
+        hints = _hints(cls)
+        plan = [(name, _value_encoder(hints[name])) for name in _field_names(cls)]
+
+        def encoder(obj: Any) -> dict[str, object]:
+            return {name: func(getattr(obj, name)) for name, func in plan}
+
+        _ENCODERS[cls] = encoder
+    return encoder
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
@@ -116,9 +163,7 @@ def _hints(cls: Any) -> dict[str, Any]:
 def _decode(value: object, hint: Any) -> object:
     if value is None:
         return None
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    hint = next(a for a in _options(hint) if a is not type(None))
     if hint is Decimal:
         return Decimal(str(value))
     if hint is datetime:
@@ -139,7 +184,7 @@ def _build(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 def fill_to_json(fill: Fill) -> dict[str, object]:
-    return _encode(fill)  # type: ignore[return-value]
+    return _object_encoder(Fill)(fill)
 
 
 def fill_from_json(data: Mapping[str, Any]) -> Fill:
@@ -151,7 +196,7 @@ def event_to_json(event: LedgerEvent) -> tuple[str, dict[str, object]]:
     kind = _KIND_OF.get(type(event))
     if kind is None:
         raise PersistenceError(f"unknown ledger event type {type(event).__name__}")
-    return kind, _encode(event)  # type: ignore[return-value]
+    return kind, _object_encoder(type(event))(event)
 
 
 def event_from_json(kind: str, data: Mapping[str, Any]) -> LedgerEvent:

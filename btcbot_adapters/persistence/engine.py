@@ -39,6 +39,7 @@ def create_engine_from_url(
     *,
     schema: str | None = None,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    synchronous: str = "NORMAL",
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
@@ -62,11 +63,13 @@ def create_engine_from_url(
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, busy_timeout_ms)
+        if synchronous not in ("NORMAL", "FULL"):
+            raise PersistenceError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
+        _configure_sqlite(engine, busy_timeout_ms, synchronous)
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -76,7 +79,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
 

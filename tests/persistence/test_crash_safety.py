@@ -69,7 +69,7 @@ def test_sigkill_never_leaves_half_a_cycle(tmp_path: Path) -> None:
         [sys.executable, str(WRITER), str(db)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=open(tmp_path / "writer.log", "w"),  # noqa: SIM115
         text=True,
     )
     assert writer.stdin is not None and writer.stdout is not None
@@ -79,7 +79,8 @@ def test_sigkill_never_leaves_half_a_cycle(tmp_path: Path) -> None:
             writer.stdin.write("go\n")
             writer.stdin.flush()
             child = int(writer.stdout.readline())
-            time.sleep(rng.uniform(0.03, 0.15))
+            assert writer.stdout.readline().strip() == "writing"
+            time.sleep(rng.uniform(0.0, 0.06))
             os.kill(child, signal.SIGKILL)
             assert writer.stdout.readline().strip() == "reaped"
             progress.append(_check_invariants(engine))
@@ -88,4 +89,4 @@ def test_sigkill_never_leaves_half_a_cycle(tmp_path: Path) -> None:
         writer.wait(timeout=30)
         engine.dispose()
     assert progress == sorted(progress)
-    assert progress[-1] > KILLS  # the writer really wrote between kills
+    assert progress[-1] >= KILLS  # every child committed at least one cycle
