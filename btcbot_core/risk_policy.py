@@ -151,8 +151,11 @@ class RejectedRequest:
 
 @attrs.frozen
 class QuantizeResult:
+    """``requests[k]`` was made from ``sources[k]``; every other intent is in ``rejected``."""
+
     requests: tuple[OrderRequest, ...]
     rejected: tuple[RejectedIntent, ...]
+    sources: tuple[OrderIntent, ...] = ()
 
 
 @attrs.frozen
@@ -178,6 +181,7 @@ def quantize_intents(
 ) -> QuantizeResult:
     """Quantise intents into requests; intent ``k`` gets id index ``first_index + k``."""
     requests: list[OrderRequest] = []
+    sources: list[OrderIntent] = []
     rejected: list[RejectedIntent] = []
     for k, intent in enumerate(intents):
         pair_rules = rules.get(intent.pair)
@@ -226,7 +230,8 @@ def quantize_intents(
                 intent.order_type,
             )
         )
-    return QuantizeResult(tuple(requests), tuple(rejected))
+        sources.append(intent)
+    return QuantizeResult(tuple(requests), tuple(rejected), tuple(sources))
 
 
 def evaluate_risk(

@@ -1,0 +1,122 @@
+"""Capital and risk for one cycle: the self-financing checkpoint, the risk budget and the
+degrade ladder, combined so that the stricter of risk mode and degrade level wins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from btcbot_core.decisions import Reason
+from btcbot_core.degrade import (
+    HealthObservations,
+    balance_divergence,
+    detect_anomalies,
+    update_degrade,
+)
+from btcbot_core.ledger import Valuation
+from btcbot_core.market import MarketSnapshot
+from btcbot_core.money import ONE, ZERO
+from btcbot_core.pipeline.session import CycleSession
+from btcbot_core.reconcile import ReconcilePlan
+from btcbot_core.risk_budget import build_risk_inputs, decide_risk_budget, market_facts
+from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
+from btcbot_core.state import CapitalState, RiskMode, RiskState
+
+
+@attrs.frozen
+class Assessment:
+    """This cycle's mode and new-exposure multiplier, the risk state to keep, and why."""
+
+    mode: RiskMode
+    multiplier: Decimal
+    state: RiskState
+    reasons: tuple[Reason, ...] = ()
+
+
+def checkpoint_capital(
+    session: CycleSession, valuation: Valuation, now: datetime
+) -> tuple[CapitalState | None, Reason | None]:
+    """Apply the self-financing checkpoint if the ledger moved since the last one."""
+    if not session.profile.self_financing:
+        return session.capital, None
+    ledger = session.ledger
+    capital = session.capital
+    if capital is None:
+        start = session.params.initial_trading_capital
+        capital = initial_capital_state(
+            valuation.equity if start is None else start,
+            now,
+            event_count=ledger.event_count,
+            realized_pnl=ledger.realized_pnl,
+        )
+    if capital.checkpoint_event_count == ledger.event_count:
+        return capital, None
+    capital, decision = apply_checkpoint(
+        capital, ledger.event_count, ledger.realized_pnl, now, session.params.self_financing
+    )
+    return capital, decision.reason
+
+
+def assess_risk(
+    session: CycleSession,
+    market: MarketSnapshot,
+    valuation: Valuation,
+    plan: ReconcilePlan | None,
+    now: datetime,
+    cycle: int,
+    exchange_totals: Callable[[], Mapping[str, Decimal]],
+) -> Assessment:
+    """Risk budget then degrade ladder (each leaves the other's fields of the state alone).
+
+    Reasons are reported only when a mode is, or was, not NORMAL: a calm cycle says nothing.
+    """
+    params, profile = session.params, session.profile
+    state = session.risk
+    mode, multiplier = RiskMode.NORMAL, ONE
+    reasons: list[Reason] = []
+    if profile.risk_budget:
+        marks = session.marks
+        position_values = {
+            asset: pos.quantity * marks[asset] for asset, pos in session.ledger.positions().items()
+        }
+        inputs = build_risk_inputs(
+            valuation=valuation,
+            loss_streak=session.ledger.loss_streak,
+            position_values=position_values,
+            market=market,
+            pairs=params.pairs,
+            now=now,
+        )
+        decision = decide_risk_budget(state, inputs, params.risk_budget, now)
+        state, mode, multiplier = decision.state, decision.mode, decision.multiplier
+        if mode is not RiskMode.NORMAL or decision.previous_mode is not RiskMode.NORMAL:
+            reasons.extend(decision.reasons)
+    if profile.degrade:
+        every = profile.divergence_every
+        divergence = None
+        if every and cycle % every == 0:
+            divergence = balance_divergence(
+                session.ledger.balances(), exchange_totals(), session.marks
+            )
+        age, _spread = market_facts(market, params.pairs, now)
+        observed = HealthObservations(
+            quote_age_s=age,
+            submits=session.last_submits,
+            rejects=session.last_rejects,
+            fill_gap_age_s=None if plan is None else plan.oldest_fill_gap_age_s(now),
+            divergence=divergence,
+            equity=valuation.equity,
+        )
+        degrade = update_degrade(
+            state, detect_anomalies(observed, params.degrade), params.degrade, now
+        )
+        state = degrade.state
+        if degrade.level or degrade.previous_level:
+            reasons.extend(degrade.reasons)
+        combined = mode.stricter(degrade.mode)
+        multiplier = min(multiplier, degrade.shrink) if combined is RiskMode.NORMAL else ZERO
+        mode = combined
+    return Assessment(mode, multiplier, state, tuple(reasons))

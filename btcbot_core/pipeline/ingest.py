@@ -1,0 +1,175 @@
+"""Reconcile with the exchange and book what happened: order updates and fills, once each.
+
+Fills are booked into the warm ledger here (``Ledger.apply`` validates before it mutates);
+the caller writes the returned events and order states in the cycle's unit of work. A fill
+already applied is skipped by id, so a re-delivered page changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from btcbot_core.decisions import Reason
+from btcbot_core.errors import ExchangeError
+from btcbot_core.ledger import VALUATION_ASSET
+from btcbot_core.ledger_events import DepositEvent, FillEvent, LedgerEvent
+from btcbot_core.money import ONE
+from btcbot_core.orders import Fill, Order, OrderStatus
+from btcbot_core.pair import Pair
+from btcbot_core.pipeline.session import CycleSession
+from btcbot_core.ports import ExchangeOrder, TradingPort
+from btcbot_core.reconcile import ReconcilePlan, reconcile
+
+
+@attrs.define
+class Booked:
+    """What one cycle changed (ledger events, new fills, order states, fill cursors) and how
+    much of it has been written: the lists keep the whole cycle for the report."""
+
+    events: list[LedgerEvent] = attrs.Factory(list)
+    fills: list[Fill] = attrs.Factory(list)
+    orders: dict[str, Order] = attrs.Factory(dict)
+    cursors: dict[Pair, str | None] = attrs.Factory(dict)
+    reasons: list[Reason] = attrs.Factory(list)
+    events_written: int = 0
+    fills_written: int = 0
+    unwritten_orders: set[str] = attrs.Factory(set)
+    unwritten_cursors: set[Pair] = attrs.Factory(set)
+
+    @property
+    def pending(self) -> bool:
+        """Something is not yet written."""
+        return bool(
+            len(self.events) > self.events_written
+            or len(self.fills) > self.fills_written
+            or self.unwritten_orders
+            or self.unwritten_cursors
+        )
+
+
+def order_changed(session: CycleSession, booked: Booked, order: Order, keep: bool = False) -> None:
+    """Record a new order state and keep the session's in-play set current.
+
+    ``keep``: a terminal order still awaiting fills stays in play so late fills attach to it.
+    """
+    booked.orders[order.client_order_id] = order
+    booked.unwritten_orders.add(order.client_order_id)
+    if order.status.is_terminal and not keep:
+        session.live_orders.pop(order.client_order_id, None)
+    else:
+        session.live_orders[order.client_order_id] = order
+
+
+def poll_and_reconcile(
+    trading: TradingPort, session: CycleSession, booked: Booked, now: datetime
+) -> ReconcilePlan | None:
+    """Poll open orders and fills, diff them against our orders, resolve unknowns by client
+    order id. ``None`` when there was nothing to reconcile."""
+    pairs = session.params.pairs
+    if not session.live_orders and not session.profile.foreign_activity:
+        return None  # in a simulation nobody else trades: no order of ours, nothing to poll
+    exchange_open = trading.open_orders(pairs)
+    fills: list[Fill] = []
+    for pair in pairs:
+        old = session.cursors.get(pair)
+        page = trading.fills_since(pair, old)
+        fills.extend(page.fills)
+        if page.cursor != old:
+            session.cursors[pair] = booked.cursors[pair] = page.cursor
+            booked.unwritten_cursors.add(pair)
+    if not (session.live_orders or exchange_open or fills):
+        return None
+    ledger = session.ledger
+
+    def ingested(pair: Pair, fill_id: str) -> bool:
+        return ledger.has_applied(f"fill:{pair.symbol}:{fill_id}")
+
+    local = list(session.live_orders.values())
+    plan = reconcile(
+        local, exchange_open, now=now, fills=fills, already_ingested=ingested, queried_pairs=pairs
+    )
+    if plan.lookups_needed:
+        lookups: dict[str, ExchangeOrder | None] = {}
+        for need in plan.lookups_needed:
+            try:
+                lookups[need.client_order_id] = trading.order_by_client_id(
+                    need.pair, need.client_order_id
+                )
+            except ExchangeError as exc:  # unresolved for now: the pair stays blocked
+                booked.reasons.append(
+                    Reason("RECON_LOOKUP_FAILED", f"{need.client_order_id}: {exc}")
+                )
+        plan = reconcile(
+            local,
+            exchange_open,
+            now=now,
+            lookups=lookups,
+            fills=fills,
+            already_ingested=ingested,
+            queried_pairs=pairs,
+        )
+    booked.reasons.extend(plan.reasons)
+    awaiting = {gap.client_order_id for gap in plan.fill_gaps}
+    for update in plan.order_updates:
+        after = update.after
+        order_changed(session, booked, after, keep=after.client_order_id in awaiting)
+    for order in plan.resendable:
+        # Proven absent and never acknowledged: abandon it. The strategy re-plans from fresh
+        # prices rather than re-sending an intent made for an older market.
+        current = session.live_orders.get(order.client_order_id, order)
+        order_changed(
+            session, booked, current.transition(OrderStatus.REJECTED, now, reason="never placed")
+        )
+    return plan
+
+
+def book_fills(session: CycleSession, booked: Booked, plan: ReconcilePlan | None) -> None:
+    """Apply the plan's new fills (ours and orphans) to the warm ledger."""
+    if plan is None:
+        return
+    for fill in plan.orphan_fills:
+        booked.reasons.append(
+            Reason("ORPHAN_FILL", f"{fill.pair}:{fill.fill_id} is not of an order we know")
+        )
+    marks = session.marks
+    for fill in (*plan.fills_to_ingest, *plan.orphan_fills):
+        quote = fill.pair.quote
+        rate = None if quote == VALUATION_ASSET else marks.get(quote)
+        event = FillEvent(fill, quote_rate=rate)
+        if session.ledger.apply(event):
+            booked.events.append(event)
+            booked.fills.append(fill)
+            key = (fill.pair, fill.side)
+            last = session.last_order_at.get(key)
+            session.last_order_at[key] = (
+                fill.timestamp if last is None else max(last, fill.timestamp)
+            )
+
+
+def seed_ledger(
+    session: CycleSession, booked: Booked, balances: Mapping[str, Decimal], now: datetime
+) -> None:
+    """First cycle on an empty ledger: book the exchange balances as deposits at the marks."""
+    for asset, amount in sorted(balances.items()):
+        if amount <= 0:
+            continue
+        rate = ONE if asset == VALUATION_ASSET else session.marks.get(asset)
+        if rate is None:
+            booked.reasons.append(
+                Reason("SEED_UNPRICED", f"{amount} {asset} has no TRY mark; not booked")
+            )
+            continue
+        event = DepositEvent(
+            f"seed:{session.params.run_id}:{asset}",
+            now,
+            asset,
+            amount,
+            rate=None if asset == VALUATION_ASSET else rate,
+        )
+        session.ledger.apply(event)
+        booked.events.append(event)
+        booked.reasons.append(Reason("LEDGER_SEEDED", f"{amount} {asset} at {rate} TRY"))

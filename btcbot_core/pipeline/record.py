@@ -1,0 +1,110 @@
+"""Writing a cycle through the unit of work.
+
+Two commits at most: before any order is sent, everything known so far (fills, ledger
+events, order states, PLANNED orders, capital and risk state) is committed, so a crash
+while sending leaves a PLANNED order that reconciliation resolves by client order id; after
+sending, the orders' new states and the cycle record are committed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from btcbot_core.orders import Order
+from btcbot_core.pipeline.ingest import Booked
+from btcbot_core.pipeline.report import CycleReport
+from btcbot_core.pipeline.session import CycleSession
+from btcbot_core.ports import UnitOfWork
+from btcbot_core.state import CapitalState, CycleRecord, RiskState
+
+
+def same_risk(a: RiskState, b: RiskState) -> bool:
+    """Equal apart from ``updated_at`` (a calm cycle need not rewrite the risk state)."""
+    return a is b or attrs.evolve(a, updated_at=None) == attrs.evolve(b, updated_at=None)
+
+
+def write_booked(
+    uow: UnitOfWork,
+    session: CycleSession,
+    booked: Booked,
+    capital: CapitalState | None,
+    risk: RiskState,
+) -> None:
+    """Stage what the cycle has not written yet: fills, ledger events, cursors, order
+    states, capital and risk. Marks it written (the caller commits)."""
+    for fill in booked.fills[booked.fills_written :]:
+        uow.fills.add(fill)
+    booked.fills_written = len(booked.fills)
+    events = booked.events[booked.events_written :]
+    if events:
+        uow.ledger.append(events)
+        booked.events_written = len(booked.events)
+        session.events_since_snapshot += len(events)
+        if session.events_since_snapshot >= session.params.ledger_snapshot_every:
+            uow.ledger.save_snapshot(session.ledger.snapshot())
+            session.events_since_snapshot = 0
+    for pair in booked.unwritten_cursors:
+        uow.fills.set_cursor(pair, booked.cursors[pair])
+    booked.unwritten_cursors.clear()
+    for coid in booked.unwritten_orders:
+        uow.orders.update(booked.orders[coid])
+    booked.unwritten_orders.clear()
+    if capital is not None and capital != session.capital:
+        uow.capital.save(capital)
+    if not same_risk(risk, session.risk):
+        uow.risk.save(risk)
+
+
+def commit_planned(
+    uow: UnitOfWork,
+    session: CycleSession,
+    booked: Booked,
+    capital: CapitalState | None,
+    risk: RiskState,
+    planned: Sequence[Order],
+) -> list[Order]:
+    """Phase 1: commit everything so far plus the PLANNED orders; return the ones recorded
+    (an order whose client order id is already recorded is not returned: never sent twice)."""
+    recorded: list[Order] = []
+    with uow:
+        write_booked(uow, session, booked, capital, risk)
+        recorded = [order for order in planned if uow.orders.add(order)]
+        uow.commit()
+    return recorded
+
+
+def commit_cycle(
+    uow: UnitOfWork,
+    session: CycleSession,
+    booked: Booked,
+    capital: CapitalState | None,
+    risk: RiskState,
+    report: CycleReport,
+) -> bool:
+    """Phase 2: commit the rest and the cycle record. Returns ``False`` (and writes nothing)
+    for a quiet cycle the profile does not record."""
+    record = session.profile.record_quiet_cycles or not report.quiet
+    if (
+        not record
+        and not booked.pending
+        and (capital is None or capital == session.capital)
+        and same_risk(risk, session.risk)
+    ):
+        return False
+    with uow:
+        write_booked(uow, session, booked, capital, risk)
+        if record:
+            uow.cycles.record(
+                CycleRecord(
+                    session.params.run_id,
+                    report.cycle,
+                    report.now,
+                    report.now,
+                    report.mode,
+                    report.to_dict(timings=False),
+                )
+            )
+        uow.commit()
+    return True
