@@ -12,24 +12,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import attrs
 import click
 
-DEFAULT_DB_PATH = "btcbot_state.db"
+if TYPE_CHECKING:
+    from btcbot_adapters.persistence.database import Target
+    from btcbot_adapters.persistence.migrate import SchemaState
 
+DEFAULT_DB_PATH = "btcbot_state.db"
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
-
-
-@attrs.frozen
-class Target:
-    """The database a command works on: a URL, and the SQLite file path when it is one."""
-
-    url: str
-    path: Path | None
 
 
 def _log(level: str, event: str, **fields: object) -> None:
@@ -44,67 +37,39 @@ def _fail(code: int, message: str) -> NoReturn:
     sys.exit(code)
 
 
-def _resolve(db_path: str | None, db_url: str | None) -> Target:
-    from btcbot_adapters.persistence import sqlite_url
+def _target(db_path: str | None, db_url: str | None) -> Target:
+    from btcbot_adapters.persistence.database import Target
 
     if db_path and db_url:
         _fail(EXIT_USAGE, "give either --db PATH or --db-url URL, not both")
-    url = db_url or (None if db_path else os.environ.get("STATE_DB_URL") or None)
-    if url:
-        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
-            return Target(url, Path(url[len("sqlite:///") :]))
-        return Target(url, None)
-    path = Path(db_path or os.environ.get("STATE_DB_PATH") or DEFAULT_DB_PATH)
-    return Target(sqlite_url(path), path)
+    if db_url:
+        return Target.from_url(db_url)
+    if db_path:
+        return Target.from_path(db_path)
+    if os.environ.get("STATE_DB_URL"):
+        return Target.from_url(os.environ["STATE_DB_URL"])
+    return Target.from_path(os.environ.get("STATE_DB_PATH") or DEFAULT_DB_PATH)
 
 
-def _check_sqlite_path(path: Path, *, must_exist: bool) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        _fail(EXIT_USAGE, f"directory {parent} does not exist (database path {path})")
-    if path.exists() and not path.is_file():
-        _fail(EXIT_USAGE, f"{path} is not a file")
-    if must_exist and not path.exists():
-        _fail(
-            EXIT_USAGE,
-            f"no state database at {path}; create it with: btcbot db upgrade --db {path}",
-        )
+def _usable_state(target: Target, *, must_exist: bool) -> SchemaState:
+    """The schema state of a database we may use; exits 2/1 with a message otherwise."""
+    from btcbot_adapters.persistence.database import (
+        UnusableDatabaseError,
+        check_location,
+        classify,
+        refuse_unusable,
+    )
+    from btcbot_core.errors import PersistenceError
 
-
-def _state(target: Target):  # type: ignore[no-untyped-def]
-    """The schema state, classifying an SQLite file without touching it."""
-    from btcbot_adapters.persistence import create_engine_from_url
-    from btcbot_adapters.persistence.migrate import inspect_schema, probe_sqlite_file
-
-    if target.path is not None and target.path.exists():
-        return probe_sqlite_file(target.path)
-    return inspect_schema(create_engine_from_url(target.url))
-
-
-def _refuse_foreign(state, where: str) -> None:  # type: ignore[no-untyped-def]
-    from btcbot_adapters.persistence.migrate import SchemaStatus
-
-    if state.status is SchemaStatus.NOT_A_DATABASE:
-        _fail(EXIT_USAGE, f"{where} is not an SQLite database; it was left untouched")
-    if state.status is SchemaStatus.FOREIGN:
-        _fail(
-            EXIT_USAGE,
-            f"{where} is not a btcbot state database (tables: {', '.join(state.tables)}); "
-            "it was left untouched",
-        )
-    if state.status is SchemaStatus.UNKNOWN_REVISION:
-        _fail(
-            EXIT_USAGE,
-            f"{where} has schema revision {state.revision}, unknown to this btcbot "
-            f"(newest known: {state.head}); it was written by a newer btcbot? "
-            "It was left untouched",
-        )
-
-
-def _describe(target: Target) -> str:
-    from btcbot_adapters.persistence import redact
-
-    return str(target.path) if target.path is not None else redact(target.url)
+    try:
+        check_location(target, must_exist=must_exist)
+        state = classify(target)
+        refuse_unusable(state, target)
+    except UnusableDatabaseError as exc:
+        _fail(EXIT_USAGE, str(exc))
+    except PersistenceError as exc:
+        _fail(EXIT_RUNTIME, f"{target.describe()}: {exc}")
+    return state
 
 
 db_path_option = click.option(
@@ -143,16 +108,13 @@ def upgrade_command(db_path: str | None, db_url: str | None) -> None:
     from btcbot_adapters.persistence.writer_lock import WriterLock
     from btcbot_core.errors import LockHeldError, PersistenceError
 
-    target = _resolve(db_path, db_url)
-    where = _describe(target)
-    if target.path is not None:
-        _check_sqlite_path(target.path, must_exist=False)
+    target = _target(db_path, db_url)
+    where = target.describe()
+    state = _usable_state(target, must_exist=False)
+    if state.status is SchemaStatus.CURRENT:
+        click.echo(f"{where}: already at revision {state.revision} (head)")
+        return
     try:
-        state = _state(target)
-        _refuse_foreign(state, where)
-        if state.status is SchemaStatus.CURRENT:
-            click.echo(f"{where}: already at revision {state.revision} (head)")
-            return
         engine = create_engine_from_url(target.url)
         if state.status is SchemaStatus.EMPTY:
             upgrade(engine)
@@ -180,32 +142,20 @@ def current_command(db_path: str | None, db_url: str | None, as_json: bool) -> N
     Example:
       btcbot db current --db btcbot_state.db --json
     """
-    from btcbot_core.errors import PersistenceError
-
-    target = _resolve(db_path, db_url)
-    where = _describe(target)
-    if target.path is not None:
-        _check_sqlite_path(target.path, must_exist=True)
-    try:
-        state = _state(target)
-    except PersistenceError as exc:
-        _fail(EXIT_RUNTIME, f"{where}: {exc}")
-    _refuse_foreign(state, where)
+    target = _target(db_path, db_url)
+    state = _usable_state(target, must_exist=True)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "database": where,
-                    "status": state.status.value,
-                    "revision": state.revision,
-                    "head": state.head,
-                }
-            )
-        )
+        out = {
+            "database": target.describe(),
+            "status": state.status.value,
+            "revision": state.revision,
+            "head": state.head,
+        }
+        click.echo(json.dumps(out))
         return
     note = {"current": "up to date", "behind": "upgrade needed", "empty": "not created yet"}
     click.echo(
-        f"{where}: revision {state.revision or '(none)'}, head {state.head} "
+        f"{target.describe()}: revision {state.revision or '(none)'}, head {state.head} "
         f"({note.get(state.status.value, state.status.value)})"
     )
 
@@ -227,25 +177,21 @@ def check_command(db_path: str | None, db_url: str | None, as_json: bool) -> Non
     from btcbot_adapters.persistence.migrate import SchemaStatus, schema_differences
     from btcbot_core.errors import PersistenceError
 
-    target = _resolve(db_path, db_url)
-    where = _describe(target)
-    if target.path is not None:
-        _check_sqlite_path(target.path, must_exist=True)
-    try:
-        state = _state(target)
-        _refuse_foreign(state, where)
-        problems: list[str] = []
-        if state.status is not SchemaStatus.CURRENT:
-            problems.append(
-                f"revision {state.revision or '(none)'} is not head {state.head}; "
-                "run btcbot db upgrade"
-            )
-        else:
+    target = _target(db_path, db_url)
+    where = target.describe()
+    state = _usable_state(target, must_exist=True)
+    problems: list[str] = []
+    if state.status is not SchemaStatus.CURRENT:
+        problems.append(
+            f"revision {state.revision or '(none)'} is not head {state.head}; run btcbot db upgrade"
+        )
+    else:
+        try:
             engine = create_engine_from_url(target.url)
             problems.extend(repr(d) for d in schema_differences(engine))
             engine.dispose()
-    except PersistenceError as exc:
-        _fail(EXIT_RUNTIME, f"{where}: {exc}")
+        except PersistenceError as exc:
+            _fail(EXIT_RUNTIME, f"{where}: {exc}")
     if as_json:
         click.echo(json.dumps({"database": where, "ok": not problems, "problems": problems}))
     elif problems:

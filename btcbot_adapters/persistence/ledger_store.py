@@ -34,6 +34,19 @@ Executor = Callable[..., sa.CursorResult]  # type: ignore[type-arg]
 #: Rows per existence check and per page of :meth:`SqlLedgerStore.events_after`.
 CHUNK: Final = 500
 PAGE: Final = 2_000
+#: Rows per INSERT ... SELECT FROM unnest(...) statement on PostgreSQL.
+PG_CHUNK: Final = 5_000
+
+_COLUMNS = "seq, event_id, event_type, occurred_at, payload"
+_SQLITE_INSERT = (
+    f"INSERT INTO {ledger_events.name} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (event_id) DO NOTHING"
+)
+_PG_INSERT = (
+    f"INSERT INTO {ledger_events.name} ({_COLUMNS}) SELECT * FROM unnest("
+    "%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[]) "
+    "ON CONFLICT (event_id) DO NOTHING"
+)
 
 
 def _utc(moment: datetime, event_id: str) -> datetime:
@@ -72,15 +85,15 @@ class SqlLedgerStore:
                 )
             )
         if rows:
-            # Straight to the driver (executemany): the values are already in column form,
-            # and SQLAlchemy's per-row processing would halve the append rate.
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            sql = (
-                f"INSERT INTO {ledger_events.name} (seq, event_id, event_type, occurred_at, "
-                f"payload) VALUES ({', '.join([mark] * 5)}) ON CONFLICT (event_id) DO NOTHING"
-            )
+            # Straight to the driver: the values are already in column form, and
+            # SQLAlchemy's per-row processing would halve the append rate.
             with database_errors("ledger append failed"):
-                conn.exec_driver_sql(sql, rows)
+                if sqlite:
+                    conn.exec_driver_sql(_SQLITE_INSERT, rows)
+                else:  # one statement per chunk: arrays unnested server-side
+                    for i in range(0, len(rows), PG_CHUNK):
+                        columns = tuple(list(col) for col in zip(*rows[i : i + PG_CHUNK]))
+                        conn.exec_driver_sql(_PG_INSERT, columns)
             if self.count() != start + len(rows):
                 raise PersistenceError(
                     "ledger append raced with another writer; retry the unit of work",
