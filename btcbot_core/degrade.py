@@ -400,9 +400,12 @@ def update_degrade(
             reasons.append(Reason("DEGRADE_RECOVERING", detail))
     if level == 0 and current == 0:
         until = None
-    new_state = attrs.evolve(
-        state, degrade_level=level, degrade_until=until, stable_cycles=stable, updated_at=now
-    )
+    if (level, until, stable) == (state.degrade_level, state.degrade_until, state.stable_cycles):
+        new_state = state  # nothing changed: keep the object (``updated_at`` = last change)
+    else:
+        new_state = attrs.evolve(
+            state, degrade_level=level, degrade_until=until, stable_cycles=stable, updated_at=now
+        )
     return DegradeDecision(
         state=new_state,
         level=level,

@@ -440,18 +440,31 @@ def decide_risk_budget(
         reasons.append(Reason("RISK_SIZE_REDUCED", f"loss streak {streak}: x{multiplier}"))
     if not reasons:
         reasons.append(Reason("RISK_OK", "no trigger"))
-    new_state = attrs.evolve(
-        state,
-        mode=mode,
-        mode_since=since,
-        cooldown_until=until,
-        equity_high_water_mark=metrics.high_water_mark,
-        day_anchor=metrics.trading_day,
-        day_start_realized=metrics.day_start_realized,
-        last_loss_streak=streak,
-        reasons=tuple(str(r) for r in reasons),
-        updated_at=now,
-    )
+    stored = tuple(str(r) for r in reasons)
+    if (
+        mode is state.mode
+        and since == state.mode_since
+        and until == state.cooldown_until
+        and metrics.high_water_mark == state.equity_high_water_mark
+        and metrics.trading_day == state.day_anchor
+        and metrics.day_start_realized == state.day_start_realized
+        and streak == state.last_loss_streak
+        and stored == state.reasons
+    ):
+        new_state = state  # nothing changed: keep the object (``updated_at`` = last change)
+    else:
+        new_state = attrs.evolve(
+            state,
+            mode=mode,
+            mode_since=since,
+            cooldown_until=until,
+            equity_high_water_mark=metrics.high_water_mark,
+            day_anchor=metrics.trading_day,
+            day_start_realized=metrics.day_start_realized,
+            last_loss_streak=streak,
+            reasons=stored,
+            updated_at=now,
+        )
     return RiskDecision(
         state=new_state,
         mode=mode,

@@ -156,9 +156,10 @@ class InMemoryCycleStore(_Store):
 
     def last(self, run_id: str | None = None) -> CycleRecord | None:
         """With ``run_id``: that run's highest cycle; without: the last cycle recorded."""
-        cycles = self._working().tables.cycles
+        tables = self._working().tables
+        cycles = tables.cycles
         if run_id is None:
-            return next(reversed(cycles.values()), None)
+            return tables.last_cycle()
         mine = [c for (run, _), c in cycles.items() if run == run_id]
         return max(mine, key=lambda c: c.cycle, default=None)
 

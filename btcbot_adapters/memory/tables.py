@@ -1,15 +1,17 @@
 """The committed state of an in-memory database and the working copy a unit of work edits.
 
-Values are the core's immutable types, so a working copy is a shallow copy of the dicts.
-Ledger events are append-only and can be many: a unit does not copy them, it keeps the
-committed length it saw plus its own pending events (a journal).
+Values are the core's immutable types. A unit of work never copies history: its tables are
+overlays over the committed ones (see :class:`Tables`), and the ledger events are a journal
+of the committed length it saw plus its own pending events.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import ChainMap
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import attrs
 
@@ -18,6 +20,8 @@ from btcbot_core.ledger import LedgerSnapshot
 from btcbot_core.ledger_events import LedgerEvent
 from btcbot_core.orders import Fill, Order, OrderStatus
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
+
+_T = TypeVar("_T")
 
 
 @attrs.define
@@ -39,9 +43,28 @@ class Activation:
     reason: str
 
 
+class Appended(Generic[_T]):
+    """An append-only list seen through a unit of work: the committed items, then the
+    unit's own. Appends stay in the unit until it is published."""
+
+    def __init__(self, base: list[_T]) -> None:
+        self.base = base
+        self.pending: list[_T] = []
+
+    def append(self, item: _T) -> None:
+        self.pending.append(item)
+
+    def __iter__(self) -> Iterator[_T]:
+        yield from self.base
+        yield from self.pending
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.pending)
+
+
 @attrs.define
-class Tables:
-    """Everything except the ledger events, copied shallowly per unit of work."""
+class Committed:
+    """The committed tables (everything except the ledger events)."""
 
     event_ids: dict[str, int] = attrs.Factory(dict)
     snapshots: list[LedgerSnapshot] = attrs.Factory(list)
@@ -55,20 +78,51 @@ class Tables:
     parameters: dict[int, ParameterSet] = attrs.Factory(dict)
     activations: list[Activation] = attrs.Factory(list)
 
-    def copy(self) -> Tables:
-        return Tables(
-            event_ids=dict(self.event_ids),
-            snapshots=list(self.snapshots),
-            orders=dict(self.orders),
-            order_events=list(self.order_events),
-            fills=dict(self.fills),
-            cursors=dict(self.cursors),
-            cycles=dict(self.cycles),
-            capital=self.capital,
-            risk=self.risk,
-            parameters=dict(self.parameters),
-            activations=list(self.activations),
-        )
+
+class Tables:
+    """A unit of work's view of the committed tables.
+
+    Reads fall through to the committed data; writes stay in per-unit overlays (``ChainMap``
+    first maps, :class:`Appended` pending lists) until published. Beginning a unit costs
+    O(1) in the size of the history, so a long run's cycles stay flat. Small tables
+    (cursors, parameter sets) are copied whole.
+    """
+
+    def __init__(self, base: Committed) -> None:
+        self.event_ids: ChainMap[str, int] = ChainMap({}, base.event_ids)
+        self.orders: ChainMap[str, Order] = ChainMap({}, base.orders)
+        self.fills: ChainMap[tuple[str, str], Fill] = ChainMap({}, base.fills)
+        self._own_cycles: dict[tuple[str, int], CycleRecord] = {}
+        self._base_cycles = base.cycles
+        self.cycles = ChainMap(self._own_cycles, base.cycles)
+        self.snapshots: Appended[LedgerSnapshot] = Appended(base.snapshots)
+        self.order_events: Appended[OrderStateEvent] = Appended(base.order_events)
+        self.activations: Appended[Activation] = Appended(base.activations)
+        self.cursors = dict(base.cursors)
+        self.parameters = dict(base.parameters)
+        self.capital = base.capital
+        self.risk = base.risk
+
+    def last_cycle(self) -> CycleRecord | None:
+        """The cycle recorded last (this unit's own first, else the committed ones)."""
+        for table in (self._own_cycles, self._base_cycles):
+            if table:
+                return next(reversed(table.values()))
+        return None
+
+    def publish_into(self, base: Committed) -> None:
+        """Merge this unit's changes into the committed tables (the caller holds the lock)."""
+        base.event_ids.update(self.event_ids.maps[0])
+        base.orders.update(self.orders.maps[0])
+        base.fills.update(self.fills.maps[0])
+        base.cycles.update(self._own_cycles)
+        base.snapshots.extend(self.snapshots.pending)
+        base.order_events.extend(self.order_events.pending)
+        base.activations.extend(self.activations.pending)
+        base.cursors = self.cursors
+        base.parameters = self.parameters
+        base.capital = self.capital
+        base.risk = self.risk
 
 
 class InMemoryDatabase:
@@ -81,13 +135,13 @@ class InMemoryDatabase:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.tables = Tables()
+        self.tables = Committed()
         self.events: list[LedgerEvent] = []
         self.version = 0
 
     def begin(self) -> Working:
         with self.lock:
-            return Working(self.version, self.tables.copy(), len(self.events))
+            return Working(self.version, Tables(self.tables), len(self.events))
 
     def publish(self, work: Working) -> None:
         """Make ``work`` the committed state (all of it or nothing)."""
@@ -100,7 +154,7 @@ class InMemoryDatabase:
                     retryable=True,
                 )
             self.events.extend(work.pending_events)
-            self.tables = work.tables
+            work.tables.publish_into(self.tables)
             self.version += 1
 
     def event_count(self) -> int:

@@ -19,10 +19,15 @@ from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import UnitOfWork
 from btcbot_core.state import CapitalState, CycleRecord, RiskState
 
+_RISK_FIELDS = tuple(f.name for f in attrs.fields(RiskState) if f.name != "updated_at")
+
 
 def same_risk(a: RiskState, b: RiskState) -> bool:
-    """Equal apart from ``updated_at`` (a calm cycle need not rewrite the risk state)."""
-    return a is b or attrs.evolve(a, updated_at=None) == attrs.evolve(b, updated_at=None)
+    """Equal apart from ``updated_at`` (a calm cycle need not rewrite the risk state).
+
+    The policies return the very same object when nothing changed, so this is usually an
+    identity check."""
+    return a is b or all(getattr(a, n) == getattr(b, n) for n in _RISK_FIELDS)
 
 
 def write_booked(
