@@ -22,7 +22,7 @@ PG_URL = os.environ.get("BTCBOT_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL tests need BTCBOT_TEST_DATABASE_URL (e.g. postgresql+psycopg://...)"
 
 UowFactory = Callable[[], Any]
-BACKENDS = ["memory", "sqlite", "postgres"]
+BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 _TEMPLATE: dict[str, Path] = {}
@@ -60,7 +60,7 @@ def sql_engine(request: pytest.FixtureRequest, sql_backend: str, tmp_path: Any) 
     yield engine
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def sql_backend(request: pytest.FixtureRequest) -> str:
     return request.param  # type: ignore[no-any-return]
 

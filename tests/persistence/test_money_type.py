@@ -39,7 +39,9 @@ def money_values(draw: st.DrawFn) -> Decimal:
     return Decimal((sign, tuple(int(d) for d in str(unscaled)), exponent))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def probe_engine(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Any]:
     if request.param == "sqlite":
         engine = create_engine_from_url(sqlite_url(tmp_path_factory.mktemp("m") / "m.db"))
