@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from btcbot_adapters.memory import InMemoryUnitOfWork
-from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
+from btcbot_adapters.simulated import FaultRates, FeeSchedule, MatchMode, SimulatedExchange
 from btcbot_core import Pair, Quote, SymbolRules
 from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.pipeline import (
@@ -42,6 +42,7 @@ class Harness:
         params: Mapping[str, object] | None = None,
         rules: tuple[SymbolRules, ...] = (RULES,),
         seed: int = 0,
+        fault_rates: FaultRates | None = None,
     ) -> None:
         self.exchange = SimulatedExchange(
             list(rules),
@@ -49,6 +50,7 @@ class Harness:
             mode=MatchMode.QUOTES,
             fees=fees or FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2"),
             seed=seed,
+            fault_rates=fault_rates,
         )
         self.uow = InMemoryUnitOfWork()
         self.params = CycleParams(

@@ -20,8 +20,9 @@ from tests.pipeline.harness import BTCTRY, Harness
 pytestmark = pytest.mark.property
 
 CASH_TARGET = D("300")
-ARMED = ArmingSettings(dry_run=False, kill_switch=False, live_trading=True,
-                       live_trading_ack="I_UNDERSTAND")
+ARMED = ArmingSettings(
+    dry_run=False, kill_switch=False, live_trading=True, live_trading_ack="I_UNDERSTAND"
+)
 FACTS = ArmingFacts(has_credentials=True, stage_allows_live=True, stage="stage4")
 
 
@@ -87,7 +88,10 @@ class PipelineMachine(RuleBasedStateMachine):
     @rule(kill=st.booleans(), dry=st.booleans(), freeze=st.booleans())
     def flip_gates(self, kill: bool, dry: bool, freeze: bool) -> None:
         self.settings = ArmingSettings(
-            dry_run=dry, kill_switch=kill, live_trading=True, live_trading_ack="I_UNDERSTAND",
+            dry_run=dry,
+            kill_switch=kill,
+            live_trading=True,
+            live_trading_ack="I_UNDERSTAND",
             freeze_all=freeze,
         )
 
@@ -137,7 +141,8 @@ class PipelineMachine(RuleBasedStateMachine):
         h = self.harness
         ledger = h.session.ledger
         pending: list[Fill] = [
-            f for f in h.exchange.all_fills(BTCTRY)
+            f
+            for f in h.exchange.all_fills(BTCTRY)
             if not ledger.has_applied(f"fill:{f.pair.symbol}:{f.fill_id}")
         ]
         expected = dict(ledger.balances())
