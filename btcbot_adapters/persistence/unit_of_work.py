@@ -28,10 +28,16 @@ from btcbot_core.errors import PersistenceError
 
 
 class SqlUnitOfWork:
-    """A :class:`~btcbot_core.ports.UnitOfWork` over an SQLAlchemy engine."""
+    """A :class:`~btcbot_core.ports.UnitOfWork` over an SQLAlchemy engine.
 
-    def __init__(self, engine: Engine) -> None:
+    ``immediate=True`` (SQLite only) begins with ``BEGIN IMMEDIATE``: the write lock is taken
+    up front, so a writer waits (``busy_timeout``) instead of failing when it upgrades a read
+    transaction; use it for units that write. Other dialects ignore it.
+    """
+
+    def __init__(self, engine: Engine, *, immediate: bool = False) -> None:
         self.engine = engine
+        self.immediate = immediate
         self._conn: sa.Connection | None = None
         args = (self._execute, self.connection)
         self.ledger = SqlLedgerStore(*args)
@@ -57,7 +63,10 @@ class SqlUnitOfWork:
         if self._conn is not None:
             raise PersistenceError("unit of work is already active (no nesting)")
         with database_errors("cannot open the state database"):
-            self._conn = self.engine.connect()
+            conn = self.engine.connect()
+            if self.immediate and conn.dialect.name == "sqlite":
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+            self._conn = conn
         return self
 
     def __exit__(
