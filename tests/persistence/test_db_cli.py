@@ -172,3 +172,17 @@ def test_upgrade_and_check_on_postgres(tmp_path: Path) -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_read_only_commands_work_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    from btcbot_adapters.persistence.writer_lock import WriterLock
+
+    assert run("upgrade", "--db", "s.db", cwd=tmp_path).returncode == 0
+    engine = create_engine_from_url(sqlite_url(tmp_path / "s.db"))
+    with WriterLock(engine) as lock:
+        for command in ("current", "check"):
+            result = run(command, "--db", "s.db", cwd=tmp_path)
+            assert result.returncode == 0, result.stderr
+        holder = lock.holder()
+        assert holder is not None and holder.pid == os.getpid()  # untouched by the readers
+    engine.dispose()
