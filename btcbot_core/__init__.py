@@ -84,7 +84,59 @@ from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskMode,
 
 __version__ = "0.1.0"
 
+#: Policies and the pipeline, imported on first use (PEP 562) so ``import btcbot_core``
+#: stays light: ``from btcbot_core import run_cycle`` works all the same.
+_LAZY: dict[str, str] = {
+    "AllocationParams": "btcbot_core.allocation",
+    "allocate": "btcbot_core.allocation",
+    "investable_try": "btcbot_core.allocation",
+    "ArmingFacts": "btcbot_core.arming",
+    "ArmingSettings": "btcbot_core.arming",
+    "SideEffectPolicy": "btcbot_core.arming",
+    "side_effect_policy": "btcbot_core.arming",
+    "DegradeParams": "btcbot_core.degrade",
+    "update_degrade": "btcbot_core.degrade",
+    "reconcile": "btcbot_core.reconcile",
+    "RiskBudgetParams": "btcbot_core.risk_budget",
+    "decide_risk_budget": "btcbot_core.risk_budget",
+    "RiskPolicyParams": "btcbot_core.risk_policy",
+    "evaluate_risk": "btcbot_core.risk_policy",
+    "quantize_intents": "btcbot_core.risk_policy",
+    "SelfFinancingParams": "btcbot_core.self_financing",
+    "apply_checkpoint": "btcbot_core.self_financing",
+    "STRATEGY_NAMES": "btcbot_core.strategies",
+    "Strategy": "btcbot_core.strategies",
+    "StrategyContext": "btcbot_core.strategies",
+    "get_strategy": "btcbot_core.strategies",
+    "PAPER_POLICY": "btcbot_core.pipeline",
+    "PROFILES": "btcbot_core.pipeline",
+    "CycleParams": "btcbot_core.pipeline",
+    "CyclePorts": "btcbot_core.pipeline",
+    "CycleReport": "btcbot_core.pipeline",
+    "CycleSession": "btcbot_core.pipeline",
+    "StageProfile": "btcbot_core.pipeline",
+    "get_profile": "btcbot_core.pipeline",
+    "run_cycle": "btcbot_core.pipeline",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'btcbot_core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
+    *sorted(_LAZY),
     "KNOWN_QUOTES",
     "ONE",
     "ZERO",

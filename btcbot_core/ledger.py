@@ -143,6 +143,7 @@ class Ledger:
         self.last_round_trip_pnl: Decimal | None = None
         self._trip: dict[str, Decimal] = {}
         self._seen: set[str] = set()
+        self._positions: tuple[int, dict[str, Position]] | None = None
         self._handlers = {
             FillEvent: self._apply_fill,
             FeeEvent: self._apply_fee,
@@ -171,9 +172,18 @@ class Ledger:
             return Position(asset, ZERO, ZERO)
         return Position(asset, book.qty, book.cost)
 
-    def positions(self) -> dict[str, Position]:
-        """Every non-flat non-TRY position, keyed by asset."""
-        return {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
+    def positions(self) -> Mapping[str, Position]:
+        """Every non-flat non-TRY position, keyed by asset (read-only; do not mutate).
+
+        Positions change only when an event is applied, so the view is built once per event
+        count: a cycle that reads it several times pays once.
+        """
+        cached = self._positions
+        if cached is not None and cached[0] == self.event_count:
+            return cached[1]
+        view = {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
+        self._positions = (self.event_count, view)
+        return view
 
     def balances(self) -> dict[str, Decimal]:
         """Every non-zero balance including TRY cash, keyed by asset."""

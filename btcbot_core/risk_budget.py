@@ -233,20 +233,26 @@ def market_facts(
     The age is ``None`` when some pair has neither; the spread ``None`` when no pair has a
     quote.
     """
-    ages: list[float] = []
-    spreads: list[Decimal] = []
+    quotes, bars = market.quotes, market.bars
+    oldest: float | None = None
+    widest: Decimal | None = None
     missing = False
     for pair in pairs:
-        quote, bar = market.quotes.get(pair), market.bars.get(pair)
+        quote = quotes.get(pair)
         if quote is not None:
-            ages.append(quote.age_seconds(now))
-            spreads.append(quote.spread_bps)
-        elif bar is not None:
-            closed = bar.open_time + timedelta(seconds=bar.interval_s)
-            ages.append((now - closed).total_seconds())
+            age = (now - quote.observed_at).total_seconds()
+            spread = quote.spread_bps
+            if widest is None or spread > widest:
+                widest = spread
         else:
-            missing = True
-    return (None if missing else max(ages, default=0.0)), max(spreads, default=None)
+            bar = bars.get(pair)
+            if bar is None:
+                missing = True
+                continue
+            age = (now - bar.open_time).total_seconds() - bar.interval_s
+        if oldest is None or age > oldest:
+            oldest = age
+    return (None if missing else (0.0 if oldest is None else oldest)), widest
 
 
 def build_risk_inputs(
@@ -359,28 +365,49 @@ def _metrics(
     return metrics, notes
 
 
-def _checks(
-    m: RiskMetrics, p: RiskBudgetParams
-) -> list[tuple[Trigger, Decimal | None, Decimal | None, Decimal | None]]:
-    return [
-        (Trigger.DRAWDOWN_TRY, m.drawdown, p.drawdown_reduce_try, p.drawdown_observe_try),
-        (Trigger.DRAWDOWN_RATIO, m.drawdown_ratio, p.drawdown_reduce_ratio,
+_Limit = tuple[Trigger, str, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
+_LIMITS: dict[int, tuple[RiskBudgetParams, tuple[_Limit, ...]]] = {}
+
+
+def _limits(p: RiskBudgetParams) -> tuple[_Limit, ...]:
+    """Per trigger: (trigger, metric name, reduce, observe, reduce × release, observe ×
+    release). Derived once per params object (a pure cache: params are immutable)."""
+    cached = _LIMITS.get(id(p))
+    if cached is not None and cached[0] is p:
+        return cached[1]
+    release = ONE - p.hysteresis_ratio
+
+    def rel(limit: Decimal | None) -> Decimal | None:
+        return None if limit is None else limit * release
+
+    rows = (
+        (Trigger.DRAWDOWN_TRY, "drawdown", p.drawdown_reduce_try, p.drawdown_observe_try),
+        (Trigger.DRAWDOWN_RATIO, "drawdown_ratio", p.drawdown_reduce_ratio,
          p.drawdown_observe_ratio),
-        (Trigger.DAILY_LOSS, m.daily_loss, p.daily_loss_reduce_try, p.daily_loss_observe_try),
-        (Trigger.STALE_DATA, m.quote_age_s, None, p.max_quote_age_s),
-        (Trigger.SPREAD_SPIKE, m.spread_bps, p.spread_reduce_bps, p.spread_observe_bps),
-        (Trigger.GROSS_EXPOSURE, m.exposure_ratio, p.exposure_reduce_ratio,
+        (Trigger.DAILY_LOSS, "daily_loss", p.daily_loss_reduce_try, p.daily_loss_observe_try),
+        (Trigger.STALE_DATA, "quote_age_s", None, p.max_quote_age_s),
+        (Trigger.SPREAD_SPIKE, "spread_bps", p.spread_reduce_bps, p.spread_observe_bps),
+        (Trigger.GROSS_EXPOSURE, "exposure_ratio", p.exposure_reduce_ratio,
          p.exposure_observe_ratio),
-        (Trigger.CONCENTRATION, m.concentration_ratio, p.concentration_reduce_ratio,
+        (Trigger.CONCENTRATION, "concentration_ratio", p.concentration_reduce_ratio,
          p.concentration_observe_ratio),
-    ]  # fmt: skip
+    )  # fmt: skip
+    limits = tuple(
+        (trig, name, red, obs, rel(red), rel(obs))
+        for trig, name, red, obs in rows
+        if red is not None or obs is not None
+    )
+    if len(_LIMITS) > 64:
+        _LIMITS.clear()
+    _LIMITS[id(p)] = (p, limits)
+    return limits
 
 
-def _level(value: Decimal, reduce: Decimal | None, observe: Decimal | None, k: Decimal) -> int:
-    """2 / 1 / 0 when ``value >= threshold × k`` for observe / reduce / neither."""
-    if observe is not None and value >= observe * k:
+def _level(value: Decimal, reduce: Decimal | None, observe: Decimal | None) -> int:
+    """2 / 1 / 0 when ``value`` reaches the observe / reduce limit / neither."""
+    if observe is not None and value >= observe:
         return 2
-    return 1 if reduce is not None and value >= reduce * k else 0
+    return 1 if reduce is not None and value >= reduce else 0
 
 
 def decide_risk_budget(
@@ -392,10 +419,12 @@ def decide_risk_budget(
     metrics, reasons = _metrics(state, inputs, params, now)
     release = ONE - params.hysteresis_ratio
     raw = hold = 0
-    for trigger, value, reduce, observe in _checks(metrics, params):
+    for trigger, name, reduce, observe, reduce_rel, observe_rel in _limits(params):
+        value = getattr(metrics, name)
         if value is None:
             continue
-        active, held = _level(value, reduce, observe, ONE), _level(value, reduce, observe, release)
+        active = _level(value, reduce, observe)
+        held = _level(value, reduce_rel, observe_rel)
         raw, hold = max(raw, active), max(hold, held)
         if active:
             limit = observe if active == 2 else reduce

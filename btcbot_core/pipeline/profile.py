@@ -11,6 +11,9 @@ accounting for every stage is the lesson of the bot we replace.
 | stage7   | btcbot stage7-run|  yes  |  yes   |   yes    |  yes  |   yes   | simulated |
 | backtest | stage7-backtest  |  yes  |  yes   |   yes    |  yes  |   no    | simulated |
 
+The backtest profile records only eventful cycles; its capital and risk state are written
+with them (a backtest never resumes from its stores mid-run).
+
 "exchange" execution still needs the live-arming gates open (the default keeps them closed:
 a dry run); "simulated" execution sends orders to a simulated exchange, which is not an
 exchange write, so the arming gates do not apply there.

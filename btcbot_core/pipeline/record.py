@@ -89,14 +89,11 @@ def commit_cycle(
     report: CycleReport,
 ) -> bool:
     """Phase 2: commit the rest and the cycle record. Returns ``False`` (and writes nothing)
-    for a quiet cycle the profile does not record."""
+    for a quiet cycle the profile does not record: such a profile (backtests) also defers
+    capital and risk state to the next recorded cycle, since a backtest never resumes from
+    its stores mid-run."""
     record = session.profile.record_quiet_cycles or not report.quiet
-    if (
-        not record
-        and not booked.pending
-        and (capital is None or capital == session.capital)
-        and same_risk(risk, session.risk)
-    ):
+    if not record and not booked.pending:
         return False
     with uow:
         write_booked(uow, session, booked, capital, risk)

@@ -83,3 +83,15 @@ def test_version_command_does_not_load_io_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()[-1]
     assert json.loads(out) == []
+
+
+def test_lazy_public_names_resolve_and_stay_lazy() -> None:
+    code = (
+        "import sys, btcbot_core as c\n"
+        "assert 'btcbot_core.pipeline' not in sys.modules\n"
+        "missing = [n for n in c.__all__ if getattr(c, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
