@@ -81,12 +81,12 @@ def fill_history(engine: Any, total: int, tail: int) -> None:
     append(total - tail, tail)
 
 
-def startup_time(url: str, repeats: int = 7) -> float:
+def startup_time(new_engine: Callable[[], Any], repeats: int = 7) -> float:
     """Median seconds to open the database and rebuild the ledger from snapshot + tail."""
     times = []
     for _ in range(repeats):
         began = time.perf_counter()
-        engine = create_engine_from_url(url)
+        engine = new_engine()
         with SqlUnitOfWork(engine) as uow:
             snap = uow.ledger.latest_snapshot()
             ledger = Ledger.from_snapshot(snap) if snap else Ledger()
@@ -135,16 +135,16 @@ def cycle_times(engine: Any, cycles: int) -> list[float]:
 
 
 @contextmanager
-def sqlite_db(directory: Path, name: str) -> Iterator[tuple[str, Any]]:
+def sqlite_db(directory: Path, name: str) -> Iterator[tuple[Callable[[], Any], Any]]:
     url = sqlite_url(directory / f"{name}.db")
     engine = create_engine_from_url(url)
     upgrade(engine)
-    yield url, engine
+    yield (lambda: create_engine_from_url(url)), engine
     engine.dispose()
 
 
 @contextmanager
-def pg_db(base_url: str) -> Iterator[tuple[str, Any]]:
+def pg_db(base_url: str) -> Iterator[tuple[Callable[[], Any], Any]]:
     schema = f"btcbot_bench_{secrets.token_hex(4)}"
     admin = create_engine_from_url(base_url)
     with admin.begin() as conn:
@@ -152,7 +152,7 @@ def pg_db(base_url: str) -> Iterator[tuple[str, Any]]:
     engine = create_engine_from_url(base_url, schema=schema)
     try:
         upgrade(engine)
-        yield base_url, engine
+        yield (lambda: create_engine_from_url(base_url, schema=schema)), engine
     finally:
         engine.dispose()
         with admin.begin() as conn:
@@ -189,11 +189,11 @@ def bench(name: str, db: Callable[[str], Any], big: int, startup: bool) -> None:
         return
     results = {}
     for total in (1_000, big):
-        with db(f"start{total}") as (url, engine):
+        with db(f"start{total}") as (new_engine, engine):
             began = time.perf_counter()
             fill_history(engine, total, tail=100)
             built = time.perf_counter() - began
-            results[total] = startup_time(url)
+            results[total] = startup_time(new_engine)
         report(
             f"start-up at {total:,} events (built in {built:.0f} s)",
             f"{results[total] * 1000:.1f} ms",

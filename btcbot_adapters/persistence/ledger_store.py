@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -34,19 +34,36 @@ Executor = Callable[..., sa.CursorResult]  # type: ignore[type-arg]
 #: Rows per existence check and per page of :meth:`SqlLedgerStore.events_after`.
 CHUNK: Final = 500
 PAGE: Final = 2_000
-#: Rows per INSERT ... SELECT FROM unnest(...) statement on PostgreSQL.
-PG_CHUNK: Final = 5_000
-
 _COLUMNS = "seq, event_id, event_type, occurred_at, payload"
 _SQLITE_INSERT = (
     f"INSERT INTO {ledger_events.name} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (event_id) DO NOTHING"
 )
-_PG_INSERT = (
-    f"INSERT INTO {ledger_events.name} ({_COLUMNS}) SELECT * FROM unnest("
-    "%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[]) "
-    "ON CONFLICT (event_id) DO NOTHING"
+_PG_STAGE = "btcbot_ledger_stage"
+_PG_CREATE_STAGE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} (seq bigint, event_id text, "
+    "event_type text, occurred_at timestamptz, payload text) ON COMMIT DELETE ROWS"
 )
+_PG_MOVE = (
+    f"INSERT INTO {ledger_events.name} ({_COLUMNS}) SELECT {_COLUMNS} FROM {_PG_STAGE} "
+    "ORDER BY seq ON CONFLICT (event_id) DO NOTHING"
+)
+
+
+def _pg_append(conn: sa.Connection, rows: list[tuple[object, ...]]) -> None:
+    """COPY the rows into a session temp table, then INSERT ... ON CONFLICT DO NOTHING.
+
+    COPY is several times faster than parameterised inserts; the conflict rule stays with
+    the real table. Runs inside the unit's transaction on its connection.
+    """
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(_PG_CREATE_STAGE)
+        with cur.copy(f"COPY {_PG_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_PG_MOVE)
+        cur.execute(f"DELETE FROM {_PG_STAGE}")
 
 
 def _utc(moment: datetime, event_id: str) -> datetime:
@@ -90,10 +107,8 @@ class SqlLedgerStore:
             with database_errors("ledger append failed"):
                 if sqlite:
                     conn.exec_driver_sql(_SQLITE_INSERT, rows)
-                else:  # one statement per chunk: arrays unnested server-side
-                    for i in range(0, len(rows), PG_CHUNK):
-                        columns = tuple(list(col) for col in zip(*rows[i : i + PG_CHUNK]))
-                        conn.exec_driver_sql(_PG_INSERT, columns)
+                else:
+                    _pg_append(conn, rows)
             if self.count() != start + len(rows):
                 raise PersistenceError(
                     "ledger append raced with another writer; retry the unit of work",
