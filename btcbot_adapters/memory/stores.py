@@ -120,24 +120,24 @@ class InMemoryOrderStore(_Store):
 
 
 class InMemoryFillStore(_Store):
-    """Fills keyed by (pair symbol, fill id) and per-pair fill cursors."""
+    """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
-        key = (fill.pair.symbol, fill.fill_id)
+        key = (f"{fill.pair.base}_{fill.pair.quote}", fill.fill_id)
         if key in self._working().tables.fills:
             return False
         self._write().tables.fills[key] = fill
         return True
 
     def cursor(self, pair: Pair) -> str | None:
-        return self._working().tables.cursors.get(pair.symbol)
+        return self._working().tables.cursors.get(f"{pair.base}_{pair.quote}")
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
         cursors = self._write().tables.cursors
         if cursor is None:
-            cursors.pop(pair.symbol, None)
+            cursors.pop(f"{pair.base}_{pair.quote}", None)
         else:
-            cursors[pair.symbol] = cursor
+            cursors[f"{pair.base}_{pair.quote}"] = cursor
 
     def all(self) -> list[Fill]:
         """Every fill in recording order (not part of the port)."""

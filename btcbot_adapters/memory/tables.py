@@ -70,7 +70,7 @@ class Committed:
     snapshots: list[LedgerSnapshot] = attrs.Factory(list)
     orders: dict[str, Order] = attrs.Factory(dict)
     order_events: list[OrderStateEvent] = attrs.Factory(list)
-    fills: dict[tuple[str, str], Fill] = attrs.Factory(dict)
+    fills: dict[tuple[str, str], Fill] = attrs.Factory(dict)  # (BASE_QUOTE, fill id)
     cursors: dict[str, str] = attrs.Factory(dict)
     cycles: dict[tuple[str, int], CycleRecord] = attrs.Factory(dict)
     capital: CapitalState | None = None
