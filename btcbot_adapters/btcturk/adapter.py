@@ -222,23 +222,29 @@ class BtcturkAdapter:
     def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
         """Open orders first, then all orders; ``None`` only when absence is proven.
 
-        Proof: the all-orders answer is complete, i.e. it has fewer than ``complete_below``
-        rows (50: the smallest documented page size), queried from the highest order id we
-        knew before (``orderId`` filter) when we know one. Otherwise
-        :class:`TransientExchangeError` (not proven either way).
+        Proof: an all-orders answer with fewer than ``complete_below`` rows (50, the smallest
+        documented page size) is the complete history. When the full history is longer, the
+        query is repeated from the highest order id we saw earlier (``orderId`` filter; this
+        relies on BTCTurk order ids increasing, which every sample shows but no document
+        states). Neither complete → :class:`TransientExchangeError` (not proven either way).
         """
         for order in self.open_orders([pair]):
             if order.client_order_id == client_order_id:
                 return order
         since = self._max_order_id.get(pair)
-        rows = self.all_orders(pair, since)
+        rows = self.all_orders(pair)
+        complete = len(rows) < self._complete_below
+        if not complete and since is not None:
+            recent = self.all_orders(pair, since)
+            rows += recent
+            complete = len(recent) < self._complete_below
         for order in rows:
             if order.client_order_id == client_order_id:
                 return order
-        if len(rows) < self._complete_below:
+        if complete:
             return None
         raise TransientExchangeError(
-            f"{pair}: {len(rows)} orders returned, cannot prove {client_order_id} absent"
+            f"{pair}: order history too long to prove {client_order_id} absent"
         )
 
     def fills_since(self, pair: Pair, cursor: str | None) -> FillPage:
@@ -305,6 +311,9 @@ class BtcturkAdapter:
         )
         ack = parse_submit(data, request.client_order_id, self._now())
         self._client_ids[ack.exchange_order_id] = request.client_order_id
+        if ack.exchange_order_id.isdigit():
+            known = self._max_order_id.get(request.pair, 0)
+            self._max_order_id[request.pair] = max(known, int(ack.exchange_order_id))
         return ack
 
     def submit(self, request: OrderRequest) -> SubmitAck:

@@ -92,7 +92,9 @@ class TokenBucket:
     def wait_s(self, now: float) -> float:
         """Seconds until one token is available (0 when available now)."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        if self.tokens >= 1 - 1e-9:  # float refill may land a hair below a whole token
+            return 0.0
+        return max((1 - self.tokens) / self.rate, 1e-6)
 
     def take(self, now: float) -> None:
         self._refill(now)
@@ -148,10 +150,11 @@ class RateLimiter:
             with self._lock:
                 now = self._clock()
                 wait = self._wait_s(key, now)
-                if wait <= 0:
+                if wait <= 1e-9:
                     for name in self._names(key):
                         self._bucket(name, now).take(now)
                     return waited
+            wait = max(wait, 1e-6)  # always make progress, even on a coarse clock
             self._sleep(wait)
             waited += wait
 

@@ -1,0 +1,96 @@
+"""100 randomized submits with injected drop-after-accept, 5xx (before and after
+processing), HTML pages, truncated JSON and failing lookups: every order exists on the
+sandbox exactly once (or, when the adapter says the outcome is unknown, at most once), and
+the adapter reports its true state."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from btcbot_adapters.btcturk.adapter import BtcturkAdapter
+from btcbot_adapters.sandbox.faults import FaultKind
+from btcbot_adapters.sandbox.server import SandboxServer
+from btcbot_core.errors import TransientExchangeError
+from btcbot_core.orders import OrderRequest, OrderType, Side
+from btcbot_core.pair import Pair
+from tests.btcturk.conftest import BTCTRY
+
+SUBMIT = "POST /api/v1/order"
+SCENARIOS = [
+    [],
+    [(FaultKind.DROP_AFTER_ACCEPT, 1, SUBMIT)],
+    [(FaultKind.ERROR_5XX, 1, SUBMIT)],
+    [(FaultKind.ERROR_5XX_AFTER, 1, SUBMIT)],
+    [(FaultKind.HTML_ERROR, 2, SUBMIT)],
+    [(FaultKind.MALFORMED_JSON, 1, SUBMIT)],
+    [(FaultKind.ERROR_5XX, 1, SUBMIT), (FaultKind.DROP_AFTER_ACCEPT, 1, SUBMIT)],
+    [(FaultKind.DROP_AFTER_ACCEPT, 1, SUBMIT), (FaultKind.ERROR_5XX, 2, "GET /api/v1/openOrders")],
+    [(FaultKind.ERROR_5XX, 3, SUBMIT)],  # never accepted: resends exhausted
+    [(FaultKind.DROP_AFTER_ACCEPT, 1, SUBMIT), (FaultKind.HTML_ERROR, 8, "GET /api/v1/openOrders")],
+]
+
+
+def _truth(sandbox: SandboxServer, cid: str) -> list[str]:
+    return sandbox.backend.orders_with_client_id(cid)
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_randomized_ambiguous_submits(
+    sandbox: SandboxServer, adapter: BtcturkAdapter, seed: int
+) -> None:
+    rng = random.Random(seed)
+    pairs = [BTCTRY, Pair("ETH", "TRY")]
+    unknown = 0
+    for run in range(100):
+        sandbox.faults.clear()
+        scenario = rng.choice(SCENARIOS)
+        for kind, count, match in scenario:
+            sandbox.faults.add(kind, count=count, match=match)
+        pair = rng.choice(pairs)
+        quote = adapter.quotes([pair])[pair]
+        side = rng.choice([Side.BUY, Side.SELL])
+        cross = rng.random() < 0.5
+        offset = Decimal(rng.randint(1, 40)) * quote.bid / 1000
+        if side is Side.BUY:
+            price = (quote.ask + offset) if cross else (quote.bid - offset)
+        else:
+            price = (quote.bid - offset) if cross else (quote.ask + offset)
+        price = price.to_integral_value()
+        qty = (Decimal(rng.randint(150, 400)) / price).quantize(Decimal("0.00000001"))
+        cid = f"r{seed}-{run}"
+        request = OrderRequest(cid, pair, side, qty, price, OrderType.LIMIT)
+        try:
+            ack = adapter.submit(request)
+        except TransientExchangeError:
+            unknown += 1
+            assert len(_truth(sandbox, cid)) <= 1, scenario
+            sandbox.faults.clear()
+            found = adapter.order_by_client_id(pair, cid)
+            truth = _truth(sandbox, cid)
+            assert (found is None) == (truth == []), scenario
+            continue
+        truth = _truth(sandbox, cid)
+        assert truth == [ack.exchange_order_id], (scenario, truth)
+        sandbox.faults.clear()
+        seen = adapter.order_by_client_id(pair, cid)
+        real = sandbox.backend.sim.order(truth[0])
+        assert seen is not None
+        assert (seen.exchange_order_id, seen.status, seen.filled_qty, seen.quantity) == (
+            real.exchange_order_id,
+            real.status,
+            real.filled_qty,
+            real.quantity,
+        )
+    assert unknown < 100
+    fired = sandbox.faults.fired
+    for kind in (
+        FaultKind.DROP_AFTER_ACCEPT,
+        FaultKind.ERROR_5XX,
+        FaultKind.ERROR_5XX_AFTER,
+        FaultKind.HTML_ERROR,
+        FaultKind.MALFORMED_JSON,
+    ):
+        assert fired.get(kind, 0) >= 5, fired
