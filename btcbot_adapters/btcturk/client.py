@@ -144,7 +144,7 @@ class BtcturkClient:
                 raise AuthError(f"{key}: no API credentials configured", retryable=False)
             headers.update(self._creds.headers(self.clock.stamp()))
         timeout = (self.config.connect_timeout_s, self.config.read_timeout_s)
-        started = self._monotonic()
+        started = time.perf_counter()
         self.calls += 1
         try:
             resp = self._session.request(
@@ -164,7 +164,7 @@ class BtcturkClient:
             raise TransientExchangeError(
                 self._redact(f"{key}: connection failed ({type(exc).__name__}: {exc})")[:300]
             ) from None
-        elapsed_ms = (self._monotonic() - started) * 1000
+        elapsed_ms = (time.perf_counter() - started) * 1000
         LOG.debug("%s -> HTTP %s in %.1f ms", key, resp.status_code, elapsed_ms)
         return resp.status_code, resp.content, _retry_after(resp.headers.get("Retry-After"))
 
@@ -232,9 +232,7 @@ class BtcturkClient:
                 if not idempotent or not exc.retryable or attempt + 1 >= self.config.max_attempts:
                     raise self._clean(exc) from None
                 delay = self.backoff.delay_s(attempt)
-                LOG.warning(
-                    "%s: %s; retry %d in %.2f s", key, self._redact(str(exc)), attempt + 1, delay
-                )
+                LOG.warning("%s; retry %d in %.2f s", self._redact(str(exc)), attempt + 1, delay)
                 self._sleep(delay)
                 attempt += 1
                 continue

@@ -45,6 +45,9 @@ class ServerClock:
         """Record one measurement; returns the new offset in ms."""
         self.offset_ms = server_ms - (sent_ms + received_ms) // 2
         self.rtt_ms = max(0, received_ms - sent_ms)
+        # A smaller offset must take effect at once: stamps may step back after a re-sync
+        # (they stay unique per request; only stamps far ahead would keep failing).
+        self._last_stamp = min(self._last_stamp, self._wall() + self.offset_ms - 1)
         self._synced_at = self._monotonic()
         return self.offset_ms
 
