@@ -1,8 +1,8 @@
-"""In-memory implementations of the store ports, working on a unit of work's private view.
+"""In-memory implementations of the store ports over a unit of work's overlay.
 
-Each store is a thin view over :class:`~btcbot_adapters.memory.tables.Working`; the unit of
-work decides whether its changes are published. Idempotency mirrors the SQL adapter's
-unique constraints: event id, client order id, (pair, fill id), (run id, cycle).
+Each store reads the unit's pending changes first and the committed state second (see
+:mod:`btcbot_adapters.memory.tables`). Idempotency mirrors the SQL adapter's unique
+constraints: event id, client order id, (pair, fill id), (run id, cycle).
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ from datetime import datetime
 import attrs
 
 from btcbot_adapters.memory.tables import (
+    DELETED,
+    UNSET,
     Activation,
     InMemoryDatabase,
     OrderStateEvent,
     Working,
+    newer_snapshot,
+    pair_key,
 )
 from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import LedgerSnapshot
@@ -41,81 +45,84 @@ class _Store:
 
 
 class InMemoryLedgerStore(_Store):
-    """Ledger events with 1-based sequence numbers and snapshots."""
+    """Ledger events with 1-based sequence numbers, and snapshots."""
 
     def append(self, events: Sequence[LedgerEvent]) -> AppendResult:
         work = self._working()
-        ids = work.tables.event_ids
+        committed = self._db.state.event_seq
         added = 0
         for event in events:
-            if event.event_id in ids:
+            if event.event_id in work.event_seq or event.event_id in committed:
                 continue
             work.dirty = True
-            work.pending_events.append(event)
-            ids[event.event_id] = work.base_events + len(work.pending_events)
+            work.events.append(event)
+            work.event_seq[event.event_id] = len(self._db.state.events) + len(work.events)
             added += 1
         return AppendResult(added=added, already_recorded=len(events) - added)
 
     def count(self) -> int:
-        work = self._working()
-        return work.base_events + len(work.pending_events)
+        return len(self._db.state.events) + len(self._working().events)
 
     def events_after(self, event_count: int) -> Iterator[LedgerEvent]:
-        return self._working().iter_events(self._db, event_count)
+        """Events with sequence number > ``event_count``, committed ones first, in order."""
+        work = self._working()
+        committed = self._db.state.events
+        end = len(committed)
+        for index in range(max(event_count, 0), end):
+            yield committed[index]
+        yield from work.events[max(event_count - end, 0) :]
 
     def save_snapshot(self, snapshot: LedgerSnapshot) -> None:
-        work = self._write()
-        if snapshot.event_count > work.base_events + len(work.pending_events):
+        stored = self.count()
+        if snapshot.event_count > stored:
             raise PersistenceError(
                 f"ledger snapshot at event {snapshot.event_count} is ahead of the "
-                f"{work.base_events + len(work.pending_events)} stored events"
+                f"{stored} stored events"
             )
-        work.tables.snapshots.append(snapshot)
+        work = self._write()
+        work.snapshot = newer_snapshot(work.snapshot, snapshot)
 
     def latest_snapshot(self) -> LedgerSnapshot | None:
         """The snapshot with the highest event count (the later one on a tie)."""
-        best: LedgerSnapshot | None = None
-        for snap in self._working().tables.snapshots:
-            if best is None or snap.event_count >= best.event_count:
-                best = snap
-        return best
+        return newer_snapshot(self._db.state.snapshot, self._working().snapshot)
 
 
 class InMemoryOrderStore(_Store):
     """Orders keyed by client order id, with a state-event audit trail."""
 
+    def get(self, client_order_id: str) -> Order | None:
+        order = self._working().orders.get(client_order_id)
+        return order if order is not None else self._db.state.orders.get(client_order_id)
+
     def add(self, order: Order) -> bool:
-        tables = self._working().tables
-        if order.client_order_id in tables.orders:
+        if self.get(order.client_order_id) is not None:
             return False
-        tables = self._write().tables
-        tables.orders[order.client_order_id] = order
-        tables.order_events.append(
-            OrderStateEvent(order.client_order_id, order.status, order.updated_at, order.reason)
-        )
+        self._store(order)
         return True
 
     def update(self, order: Order) -> None:
-        tables = self._write().tables
-        if order.client_order_id not in tables.orders:
+        if self.get(order.client_order_id) is None:
             raise PersistenceError(f"order {order.client_order_id} is not recorded; add it first")
-        tables.orders[order.client_order_id] = order
-        tables.order_events.append(
+        self._store(order)
+
+    def _store(self, order: Order) -> None:
+        work = self._write()
+        work.orders[order.client_order_id] = order
+        work.order_events.append(
             OrderStateEvent(order.client_order_id, order.status, order.updated_at, order.reason)
         )
 
-    def get(self, client_order_id: str) -> Order | None:
-        return self._working().tables.orders.get(client_order_id)
-
     def live(self) -> Sequence[Order]:
         """Non-terminal orders, oldest first (by creation time, then client order id)."""
-        orders = self._working().tables.orders.values()
-        live = [o for o in orders if not o.status.is_terminal]
+        work = self._working()
+        committed = self._db.state
+        live = [committed.orders[cid] for cid in committed.live_ids if cid not in work.orders]
+        live.extend(o for o in work.orders.values() if not o.status.is_terminal)
         return sorted(live, key=lambda o: (o.created_at, o.client_order_id))
 
     def history(self, client_order_id: str) -> list[OrderStateEvent]:
         """The audit trail of one order, oldest first (not part of the port)."""
-        events = self._working().tables.order_events
+        events = [*self._db.state.order_events, *self._working().order_events]
         return [e for e in events if e.client_order_id == client_order_id]
 
 
@@ -123,25 +130,28 @@ class InMemoryFillStore(_Store):
     """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
-        key = (f"{fill.pair.base}_{fill.pair.quote}", fill.fill_id)
-        if key in self._working().tables.fills:
+        key = (pair_key(fill.pair.base, fill.pair.quote), fill.fill_id)
+        if key in self._working().fills or key in self._db.state.fills:
             return False
-        self._write().tables.fills[key] = fill
+        self._write().fills[key] = fill
         return True
 
     def cursor(self, pair: Pair) -> str | None:
-        return self._working().tables.cursors.get(f"{pair.base}_{pair.quote}")
+        key = pair_key(pair.base, pair.quote)
+        pending = self._working().cursors.get(key, UNSET)
+        if pending is DELETED:
+            return None
+        if pending is not UNSET:
+            return str(pending)
+        return self._db.state.cursors.get(key)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
-        cursors = self._write().tables.cursors
-        if cursor is None:
-            cursors.pop(f"{pair.base}_{pair.quote}", None)
-        else:
-            cursors[f"{pair.base}_{pair.quote}"] = cursor
+        key = pair_key(pair.base, pair.quote)
+        self._write().cursors[key] = DELETED if cursor is None else cursor
 
     def all(self) -> list[Fill]:
         """Every fill in recording order (not part of the port)."""
-        return list(self._working().tables.fills.values())
+        return [*self._db.state.fills.values(), *self._working().fills.values()]
 
 
 class InMemoryCycleStore(_Store):
@@ -149,63 +159,67 @@ class InMemoryCycleStore(_Store):
 
     def record(self, cycle: CycleRecord) -> bool:
         key = (cycle.run_id, cycle.cycle)
-        if key in self._working().tables.cycles:
+        if key in self._working().cycles or key in self._db.state.cycles:
             return False
-        self._write().tables.cycles[key] = cycle
+        self._write().cycles[key] = cycle
         return True
 
     def last(self, run_id: str | None = None) -> CycleRecord | None:
         """With ``run_id``: that run's highest cycle; without: the last cycle recorded."""
-        tables = self._working().tables
-        cycles = tables.cycles
+        pending = self._working().cycles
+        committed = self._db.state
         if run_id is None:
-            return tables.last_cycle()
-        mine = [c for (run, _), c in cycles.items() if run == run_id]
-        return max(mine, key=lambda c: c.cycle, default=None)
+            return next(reversed(pending.values()), None) or committed.last_cycle
+        best = committed.run_last.get(run_id)
+        for record in pending.values():
+            if record.run_id == run_id and (best is None or record.cycle > best.cycle):
+                best = record
+        return best
 
 
 class InMemoryCapitalStore(_Store):
     def load(self) -> CapitalState | None:
-        return self._working().tables.capital
+        pending = self._working().capital
+        return self._db.state.capital if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: CapitalState) -> None:
-        self._write().tables.capital = state
+        self._write().capital = state
 
 
 class InMemoryRiskStore(_Store):
     def load(self) -> RiskState | None:
-        return self._working().tables.risk
+        pending = self._working().risk
+        return self._db.state.risk if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: RiskState) -> None:
-        self._write().tables.risk = state
+        self._write().risk = state
 
 
 class InMemoryParameterStore(_Store):
     """Versioned parameter sets; at most one is active."""
 
+    def _get(self, version: int) -> ParameterSet | None:
+        params = self._working().parameters.get(version)
+        return params if params is not None else self._db.state.parameters.get(version)
+
     def active(self) -> ParameterSet | None:
-        sets = self._working().tables.parameters.values()
-        return next((p for p in sets if p.active), None)
+        pending = self._working().active_version
+        version = self._db.state.active_version if pending is UNSET else pending
+        params = None if version is None else self._get(version)  # type: ignore[arg-type]
+        return None if params is None else attrs.evolve(params, active=True)
 
     def add(self, params: ParameterSet) -> None:
         """Store a new version; a version already stored is a :class:`PersistenceError`."""
-        tables = self._write().tables
-        if params.version in tables.parameters:
+        if self._get(params.version) is not None:
             raise PersistenceError(f"parameter set version {params.version} already exists")
+        work = self._write()
+        work.parameters[params.version] = attrs.evolve(params, active=False)
         if params.active:
-            self._deactivate_all()
-        tables.parameters[params.version] = params
+            work.active_version = params.version
 
     def activate(self, version: int, at: datetime, reason: str) -> None:
-        tables = self._write().tables
-        if version not in tables.parameters:
+        if self._get(version) is None:
             raise PersistenceError(f"parameter set version {version} does not exist")
-        self._deactivate_all()
-        tables.parameters[version] = attrs.evolve(tables.parameters[version], active=True)
-        tables.activations.append(Activation(version, at, reason))
-
-    def _deactivate_all(self) -> None:
-        params = self._working().tables.parameters
-        for version, p in list(params.items()):
-            if p.active:
-                params[version] = attrs.evolve(p, active=False)
+        work = self._write()
+        work.active_version = version
+        work.activations.append(Activation(version, at, reason))

@@ -1,8 +1,9 @@
 """An in-memory unit of work with real transactional semantics.
 
-``with uow:`` takes a private working copy of the shared :class:`InMemoryDatabase`; changes
-are visible inside the unit and published atomically by :meth:`commit`. Leaving the block
-without committing (or calling :meth:`rollback`) discards them.
+``with uow:`` starts an overlay of pending changes over the shared :class:`InMemoryDatabase`
+(nothing is copied); changes are visible inside the unit and published atomically by
+:meth:`commit`. Leaving the block without committing (or calling :meth:`rollback`) discards
+them.
 """
 
 from __future__ import annotations
