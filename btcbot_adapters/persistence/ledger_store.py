@@ -50,11 +50,12 @@ _PG_MOVE = (
 )
 
 
-def _pg_append(conn: sa.Connection, rows: list[tuple[object, ...]]) -> None:
+def _pg_append(conn: sa.Connection, rows: list[tuple[object, ...]]) -> int:
     """COPY the rows into a session temp table, then INSERT ... ON CONFLICT DO NOTHING.
 
     COPY is several times faster than parameterised inserts; the conflict rule stays with
-    the real table. Runs inside the unit's transaction on its connection.
+    the real table. Runs inside the unit's transaction on its connection. Returns the
+    number of rows inserted.
     """
     raw: Any = conn.connection.driver_connection
     with raw.cursor() as cur:
@@ -63,7 +64,9 @@ def _pg_append(conn: sa.Connection, rows: list[tuple[object, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
         cur.execute(_PG_MOVE)
+        inserted = int(cur.rowcount)
         cur.execute(f"DELETE FROM {_PG_STAGE}")
+    return inserted
 
 
 def _utc(moment: datetime, event_id: str) -> datetime:
@@ -106,10 +109,10 @@ class SqlLedgerStore:
             # SQLAlchemy's per-row processing would halve the append rate.
             with database_errors("ledger append failed"):
                 if sqlite:
-                    conn.exec_driver_sql(_SQLITE_INSERT, rows)
+                    inserted = conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
                 else:
-                    _pg_append(conn, rows)
-            if self.count() != start + len(rows):
+                    inserted = _pg_append(conn, rows)
+            if inserted != len(rows):  # an id appeared since _existing(): another writer
                 raise PersistenceError(
                     "ledger append raced with another writer; retry the unit of work",
                     retryable=True,
