@@ -186,3 +186,13 @@ def test_read_only_commands_work_while_a_writer_holds_the_lock(tmp_path: Path) -
         holder = lock.holder()
         assert holder is not None and holder.pid == os.getpid()  # untouched by the readers
     engine.dispose()
+
+
+def test_directory_as_file_and_conflicting_options_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "adir").mkdir()
+    as_dir = run("upgrade", "--db", "adir", cwd=tmp_path)
+    assert as_dir.returncode == 2 and "is not a file" in as_dir.stderr
+    both = run("current", "--db", "a.db", "--db-url", "sqlite:///b.db", cwd=tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+    for result in (as_dir, both):
+        assert "Traceback" not in result.stderr
