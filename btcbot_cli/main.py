@@ -16,6 +16,7 @@ from btcbot_core import __version__
 #: name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
     "db": "btcbot_cli.db_commands:db",
+    "sandbox": "btcbot_cli.sandbox_commands:sandbox",
 }
 
 EPILOG = """\b
