@@ -23,18 +23,23 @@ from typing import Any, Final
 from btcbot_adapters.btcturk import convert
 from btcbot_adapters.btcturk.client import BtcturkClient
 from btcbot_adapters.btcturk.fills import FillCursor
+from btcbot_adapters.btcturk.order_body import order_body
 from btcbot_adapters.btcturk.parse_private import (
     parse_all_orders,
     parse_balances,
     parse_open_orders,
+    parse_single_order,
     parse_submit,
     parse_user_trades,
 )
 from btcbot_adapters.btcturk.parse_public import (
+    PublicTrade,
     parse_exchange_info,
     parse_klines,
     parse_ohlcs,
     parse_orderbook,
+    parse_ticker,
+    parse_trades,
 )
 from btcbot_adapters.btcturk.rules import (
     DEFAULT_SAFE_MIN_NOTIONAL_TRY,
@@ -58,14 +63,6 @@ from btcbot_core.rules import SymbolRules
 #: Bar interval (seconds) → graph-API kline resolution (minutes); [2+] confirmed values only.
 KLINE_RESOLUTIONS: Final = {60: 1, 300: 5, 900: 15, 1800: 30, 3600: 60, 14400: 240}
 DAY_S: Final = 86_400
-
-
-def wire_decimal(value: Decimal) -> str:
-    """A decimal as BTCTurk wants it: dot separator, no exponent, no float ever."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".") or "0"
-    return text
 
 
 class BtcturkAdapter:
@@ -173,6 +170,26 @@ class BtcturkAdapter:
         closed = [b for b in bars if convert.dt_to_ms(b.open_time) // 1000 + interval_s <= now_s]
         return closed[-limit:]
 
+    def tickers(self, pairs: Sequence[Pair] | None = None) -> dict[Pair, Quote]:
+        """Best bid/ask from ``/api/v2/ticker`` (one call; sizes unknown, so zero)."""
+        data = self.client.public("/api/v2/ticker", "GET /api/v2/ticker")
+        wanted = set(pairs) if pairs is not None else None
+        return {q.pair: q for q in parse_ticker(data) if wanted is None or q.pair in wanted}
+
+    def recent_trades(self, pair: Pair, last: int = 50) -> list[PublicTrade]:
+        """Recent public trades, oldest first (``last`` ≤ 50: the documented maximum)."""
+        data = self.client.public(
+            "/api/v2/trades",
+            "GET /api/v2/trades",
+            {"pairSymbol": pair.symbol, "last": max(1, min(last, 50))},
+        )
+        return parse_trades(data)
+
+    def server_time_ms(self) -> int:
+        """Measure the server clock offset now; returns the server time estimate (Unix ms)."""
+        self.client.sync_time()
+        return self.client.clock.now_ms() + self.client.clock.offset_ms
+
     # --- AccountPort -------------------------------------------------------------------------
 
     def balances(self) -> Mapping[str, Balance]:
@@ -206,6 +223,20 @@ class BtcturkAdapter:
             self._remember(orders)
             out += orders
         return out
+
+    def order(self, exchange_order_id: str) -> ExchangeOrder:
+        """``GET /api/v1/order/{id}``; :class:`OrderNotFoundError` for an unknown id."""
+        if not exchange_order_id.isdigit():
+            raise ValidationError(f"exchange order id {exchange_order_id!r} must be digits")
+        data = self.client.private(
+            "GET",
+            f"/api/v1/order/{exchange_order_id}",
+            "GET /api/v1/order/{id}",
+            idempotent=True,
+        )
+        found = parse_single_order(data)
+        self._remember([found])
+        return found
 
     def all_orders(self, pair: Pair, since_order_id: int | None = None) -> list[ExchangeOrder]:
         """Orders of ``pair`` in any status (``orderId`` ≥ ``since_order_id`` when given)."""
@@ -273,18 +304,6 @@ class BtcturkAdapter:
 
     # --- TradingPort: writes -----------------------------------------------------------------
 
-    def _order_body(self, request: OrderRequest) -> dict[str, str]:
-        body = {
-            "quantity": wire_decimal(request.quantity),
-            "newOrderClientId": request.client_order_id,
-            "orderMethod": "limit" if request.order_type is OrderType.LIMIT else "market",
-            "orderType": convert.side_to_wire(request.side),
-            "pairSymbol": request.pair.symbol,
-        }
-        if request.price is not None:
-            body["price"] = wire_decimal(request.price)
-        return body
-
     def _precheck(self, request: OrderRequest) -> None:
         if request.order_type is OrderType.MARKET and request.side is Side.BUY:
             raise OrderRejectedError(
@@ -306,7 +325,7 @@ class BtcturkAdapter:
             "POST",
             "/api/v1/order",
             "POST /api/v1/order",
-            body=self._order_body(request),
+            body=order_body(request),
             idempotent=False,
         )
         ack = parse_submit(data, request.client_order_id, self._now())

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
 
-from btcbot_adapters.btcturk.adapter import BtcturkAdapter, wire_decimal
-from btcbot_adapters.btcturk.parse_public import parse_ticker, parse_trades
+from btcbot_adapters.btcturk.adapter import BtcturkAdapter
+from btcbot_adapters.btcturk.order_body import order_body, wire_decimal
 from btcbot_adapters.sandbox.faults import FaultKind
 from btcbot_adapters.sandbox.server import SandboxServer
 from btcbot_core.errors import (
     MalformedResponse,
+    OrderNotFoundError,
     OrderRejectedError,
     TransientExchangeError,
     ValidationError,
@@ -40,14 +42,12 @@ def test_quotes_and_public_reads(adapter: BtcturkAdapter) -> None:
     quotes = adapter.quotes(PAIRS)
     assert set(quotes) == set(PAIRS)
     assert all(q.bid < q.ask and q.bid_size > 0 for q in quotes.values())
-    tickers = parse_ticker(adapter.client.public("/api/v2/ticker", "GET /api/v2/ticker"))
-    assert {t.pair for t in tickers} == set(PAIRS)
-    trades = parse_trades(
-        adapter.client.public(
-            "/api/v2/trades", "GET /api/v2/trades", {"pairSymbol": "BTCTRY", "last": 5}
-        )
-    )
+    tickers = adapter.tickers()
+    assert set(tickers) == set(PAIRS) and tickers[BTCTRY].bid == quotes[BTCTRY].bid
+    assert set(adapter.tickers([BTCTRY])) == {BTCTRY}
+    trades = adapter.recent_trades(BTCTRY, 5)
     assert len(trades) == 5 and trades[0].at_ms < trades[-1].at_ms
+    assert abs(adapter.server_time_ms() - time.time_ns() // 1_000_000) < 5_000
 
 
 @pytest.mark.parametrize("interval", [60, 300, 3600, 86_400])
@@ -93,6 +93,9 @@ def test_submit_rest_lookup_cancel_and_fills(
     assert adapter.open_orders([BTCTRY]) == []  # async cancel applied by the next request
     assert adapter.cancel(BTCTRY, resting.exchange_order_id) is False
     assert adapter.cancel(BTCTRY, "987654321") is False
+    assert adapter.order(crossing.exchange_order_id).status is OrderStatus.FILLED
+    with pytest.raises(OrderNotFoundError):
+        adapter.order("987654321")
     history = adapter.all_orders(BTCTRY)
     assert {o.client_order_id for o in history} == {"rest-1", "cross-1", "cross-2"}
     assert sandbox.connections == 1
@@ -165,6 +168,18 @@ def test_clock_skew_resyncs_and_retries_once(
     sandbox.faults.clock_offset_ms = 9_000
     assert adapter.balances()["TRY"].free > 0
     assert 8_000 < adapter.client.clock.offset_ms < 10_000
+
+
+def test_order_body_uses_documented_keys() -> None:
+    body = order_body(_limit("b-1", Side.SELL, "0.00100000", Decimal("3.0E+6")))
+    assert body == {
+        "quantity": "0.001",
+        "price": "3000000",
+        "newOrderClientId": "b-1",
+        "orderMethod": "limit",
+        "orderType": "sell",
+        "pairSymbol": "BTCTRY",
+    }
 
 
 def test_wire_decimal_never_uses_exponents() -> None:
