@@ -243,7 +243,8 @@ class SandboxApp:
     def _handle(
         self, req: Request, key: str, private: bool, bare: bool, fn: Handler, match: re.Match[str]
     ) -> Response:
-        self.requests[key] = self.requests.get(key, 0) + 1
+        with self._lock:
+            self.requests[key] = self.requests.get(key, 0) + 1
         is_submit = key == "POST /api/v1/order"
         before = self.faults.take(key, True, is_submit)
         if before is not None:

@@ -186,3 +186,11 @@ def test_wire_decimal_never_uses_exponents() -> None:
     assert wire_decimal(Decimal("1E-8")) == "0.00000001"
     assert wire_decimal(Decimal("3.0E+6")) == "3000000"
     assert wire_decimal(Decimal("0.10")) == "0.1"
+
+
+def test_adapter_implements_the_core_ports(adapter: BtcturkAdapter) -> None:
+    from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort
+
+    assert isinstance(adapter, MarketDataPort)
+    assert isinstance(adapter, TradingPort)
+    assert isinstance(adapter, AccountPort)
