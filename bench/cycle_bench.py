@@ -90,6 +90,8 @@ def build(cycles: int):  # type: ignore[no-untyped-def]
             daily_loss_reduce_try=None,
             daily_loss_observe_try=None,
             loss_streak_reduce=None,
+            streak_half_at=10**9,
+            streak_quarter_at=10**9,
             max_quote_age_s=None,
             spread_reduce_bps=None,
             spread_observe_bps=None,

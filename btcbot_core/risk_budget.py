@@ -410,6 +410,65 @@ def _level(value: Decimal, reduce: Decimal | None, observe: Decimal | None) -> i
     return 1 if reduce is not None and value >= reduce else 0
 
 
+def all_clear(
+    state: RiskState,
+    *,
+    equity: Decimal,
+    realized_pnl: Decimal,
+    loss_streak: int,
+    positions_value: Decimal,
+    largest_position_value: Decimal,
+    quote_age_s: float | None,
+    spread_bps: Decimal | None,
+    params: RiskBudgetParams,
+    now: datetime,
+) -> bool:
+    """Cheap check that :func:`decide_risk_budget` would change nothing this cycle.
+
+    True only when the state is NORMAL and already anchored (same trading day, same loss
+    streak, same stored reasons), equity is not a new high, and every metric is below its
+    hysteresis *release* level, so no trigger is active or held. In that case the full
+    decision is mode NORMAL, multiplier :func:`streak_multiplier`, and the very same state
+    object; callers may skip building inputs, metrics and the decision. Units as
+    :class:`RiskInputs`. A property test holds this to the full function.
+    """
+    if state.mode is not RiskMode.NORMAL or state.mode_since is None or state.day_anchor is None:
+        return False
+    if loss_streak != state.last_loss_streak or quote_age_s is None:
+        return False
+    hwm = state.equity_high_water_mark
+    if equity > hwm:
+        return False
+    multiplier = streak_multiplier(loss_streak, params)
+    expected = (
+        "RISK_OK: no trigger"
+        if multiplier == ONE
+        else f"RISK_SIZE_REDUCED: loss streak {loss_streak}: x{multiplier}",
+    )
+    if state.reasons != expected:
+        return False
+    n = params.loss_streak_reduce
+    if n is not None and loss_streak >= n and loss_streak > state.last_loss_streak:
+        return False
+    if day_anchor(now, resolve_timezone(params.timezone)) != state.day_anchor:
+        return False
+    drawdown = hwm - equity
+    values = {
+        "drawdown": drawdown,
+        "drawdown_ratio": _ratio(drawdown, hwm),
+        "daily_loss": max(ZERO, state.day_start_realized - realized_pnl),
+        "quote_age_s": max(Decimal(str(quote_age_s)), ZERO),
+        "spread_bps": spread_bps,
+        "exposure_ratio": _ratio(positions_value, equity),
+        "concentration_ratio": _ratio(largest_position_value, equity),
+    }
+    for _trigger, name, _reduce, _observe, reduce_rel, observe_rel in _limits(params):
+        value = values[name]
+        if value is not None and _level(value, reduce_rel, observe_rel):
+            return False
+    return True
+
+
 def decide_risk_budget(
     state: RiskState, inputs: RiskInputs, params: RiskBudgetParams, now: datetime
 ) -> RiskDecision:
@@ -544,6 +603,7 @@ __all__ = [
     "RiskInputs",
     "RiskMetrics",
     "Trigger",
+    "all_clear",
     "allows_submit",
     "build_risk_inputs",
     "decide_risk_budget",

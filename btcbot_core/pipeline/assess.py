@@ -21,7 +21,13 @@ from btcbot_core.market import MarketSnapshot
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.reconcile import ReconcilePlan
-from btcbot_core.risk_budget import build_risk_inputs, decide_risk_budget, market_facts
+from btcbot_core.risk_budget import (
+    all_clear,
+    build_risk_inputs,
+    decide_risk_budget,
+    market_facts,
+    streak_multiplier,
+)
 from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 
@@ -82,6 +88,9 @@ def assess_risk(
         position_values = {
             asset: pos.quantity * marks[asset] for asset, pos in session.ledger.positions().items()
         }
+        if _calm(session, market, valuation, position_values, now):
+            multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
+            return Assessment(mode, multiplier, state)
         inputs = build_risk_inputs(
             valuation=valuation,
             loss_streak=session.ledger.loss_streak,
@@ -120,3 +129,29 @@ def assess_risk(
         multiplier = min(multiplier, degrade.shrink) if combined is RiskMode.NORMAL else ZERO
         mode = combined
     return Assessment(mode, multiplier, state, tuple(reasons))
+
+
+def _calm(
+    session: CycleSession,
+    market: MarketSnapshot,
+    valuation: Valuation,
+    position_values: Mapping[str, Decimal],
+    now: datetime,
+) -> bool:
+    """The risk budget would change nothing (see :func:`all_clear`) and degrade is off."""
+    if session.profile.degrade:
+        return False
+    age, spread = market_facts(market, session.params.pairs, now)
+    values = position_values.values()
+    return all_clear(
+        session.risk,
+        equity=valuation.equity,
+        realized_pnl=valuation.realized_pnl,
+        loss_streak=session.ledger.loss_streak,
+        positions_value=sum((abs(v) for v in values), ZERO),
+        largest_position_value=max((abs(v) for v in values), default=ZERO),
+        quote_age_s=age,
+        spread_bps=spread,
+        params=session.params.risk_budget,
+        now=now,
+    )

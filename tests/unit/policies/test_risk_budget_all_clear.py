@@ -1,0 +1,88 @@
+"""``all_clear`` never disagrees with ``decide_risk_budget`` (it is only a shortcut)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from btcbot_core.risk_budget import (
+    RiskBudgetParams,
+    RiskInputs,
+    all_clear,
+    decide_risk_budget,
+    streak_multiplier,
+)
+from btcbot_core.state import RiskState
+
+T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
+money = st.integers(0, 2_000_000).map(lambda c: D(c) / 100)
+
+
+def clear(state: RiskState, i: RiskInputs, p: RiskBudgetParams, now: datetime) -> bool:
+    return all_clear(
+        state,
+        equity=i.equity,
+        realized_pnl=i.realized_pnl,
+        loss_streak=i.loss_streak,
+        positions_value=i.positions_value,
+        largest_position_value=i.largest_position_value,
+        quote_age_s=i.quote_age_s,
+        spread_bps=i.spread_bps,
+        params=p,
+        now=now,
+    )
+
+
+@st.composite
+def inputs(draw: st.DrawFn) -> RiskInputs:
+    equity = draw(money)
+    positions = D(draw(st.integers(0, 100))) * equity / 100
+    largest = positions * draw(st.integers(0, 100)) / 100
+    return RiskInputs(
+        equity=equity,
+        realized_pnl=draw(st.integers(-50_000, 50_000).map(lambda c: D(c) / 100)),
+        loss_streak=draw(st.integers(0, 6)),
+        positions_value=positions,
+        largest_position_value=largest,
+        quote_age_s=draw(st.one_of(st.none(), st.floats(0, 100))),
+        spread_bps=draw(st.one_of(st.none(), st.integers(0, 300).map(D))),
+    )
+
+
+@pytest.mark.property
+@given(
+    st.lists(inputs(), min_size=1, max_size=3).flatmap(
+        lambda pool: st.lists(st.sampled_from(pool), min_size=1, max_size=10)
+    ),
+    st.integers(0, 3 * 86400),
+)
+def test_all_clear_implies_the_full_decision_changes_nothing(
+    history: list[RiskInputs], offset: int
+) -> None:
+    params = RiskBudgetParams()
+    state = RiskState()
+    now = T0
+    for step, item in enumerate(history):
+        now = T0 + timedelta(seconds=offset * step // max(1, len(history)))
+        if clear(state, item, params, now):
+            event("all clear")
+            decision = decide_risk_budget(state, item, params, now)
+            assert decision.state is state
+            assert decision.mode.value == "NORMAL"
+            assert decision.multiplier == streak_multiplier(item.loss_streak, params)
+        state = decide_risk_budget(state, item, params, now).state
+
+
+def test_a_calm_steady_state_is_all_clear() -> None:
+    params = RiskBudgetParams()
+    calm = RiskInputs(equity=D(10000), realized_pnl=D(0), quote_age_s=1.0, spread_bps=D(5))
+    state = decide_risk_budget(RiskState(), calm, params, T0).state
+    state = decide_risk_budget(state, calm, params, T0 + timedelta(minutes=1)).state
+    assert clear(state, calm, params, T0 + timedelta(minutes=2))
+    worse = RiskInputs(equity=D(9000), realized_pnl=D(-600), quote_age_s=1.0)
+    assert not clear(state, worse, params, T0 + timedelta(minutes=3))
+    assert not clear(state, calm, params, T0 + timedelta(days=1))  # day rollover
