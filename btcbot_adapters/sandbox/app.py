@@ -7,6 +7,7 @@ Order of checks per request: route → planned/random "before" faults → rate l
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -20,6 +21,7 @@ from btcbot_adapters.sandbox.backend import ApiError, SandboxBackend
 from btcbot_adapters.sandbox.faults import FaultKind, Faults
 from btcbot_adapters.sandbox.limits import ServerLimits
 
+LOG = logging.getLogger("btcbot.sandbox")
 JSON: Final = (("Content-Type", "application/json; charset=utf-8"),)
 HTML_502: Final = (
     b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>"
@@ -232,7 +234,12 @@ class SandboxApp:
                 continue
             allowed = True
             if method == req.method.upper():
-                response = self._handle(req, key, private, bare, fn, match)
+                try:
+                    response = self._handle(req, key, private, bare, fn, match)
+                except Exception:  # a sandbox bug must not kill the connection thread
+                    LOG.exception("sandbox failed on %s", key)
+                    body = {"success": False, "message": "Internal Server Error", "code": 500}
+                    response = _json(500, body)
                 if self.faults.latency_s > 0:
                     self._sleep(self.faults.latency_s)
                 return response
@@ -277,6 +284,8 @@ class SandboxApp:
                 return Response(0, b"", drop=True)
             if kind is FaultKind.ERROR_5XX_AFTER:
                 return Response(502, HTML_502, (("Content-Type", "text/html"),))
+            if kind is FaultKind.DELAY_AFTER:
+                self._sleep(self.faults.delays.get(kind, 0.0))
             if kind is FaultKind.MALFORMED_JSON:
                 full = jsonout.dumps(payload).encode("utf-8")
                 return Response(200, full[: max(1, len(full) // 2)], JSON)

@@ -86,6 +86,15 @@ def _decimal(value: Any, name: str) -> Decimal:
     return number
 
 
+def _ms_param(query: Mapping[str, Sequence[str]], name: str, default: int | None) -> int | None:
+    values = query.get(name)
+    if not values:
+        return default
+    if not values[0].isdigit():
+        raise ApiError(400, "PARAMETERS_ERROR", 1000)
+    return int(values[0])
+
+
 class SimulatedBackend:
     """The simulated exchange behind BTCTurk's wire shapes (see module doc)."""
 
@@ -343,14 +352,14 @@ class SimulatedBackend:
         self._sync()
         now = self._wall()
         order_ids = query.get("orderId")
-        start = int(query["startDate"][0]) if query.get("startDate") else now - 30 * DAY_MS
-        end = int(query["endDate"][0]) if query.get("endDate") else None
+        start = _ms_param(query, "startDate", now - 30 * DAY_MS)
+        end = _ms_param(query, "endDate", None)
         symbol = query.get("pairSymbol")
         pairs = [self._pair(symbol[0])] if symbol else list(self._rules)
         rows = []
         for pair in pairs:
             for fill in self.sim.all_fills(pair):
-                if self._wanted(fill, pair, query, order_ids, start, end):
+                if self._wanted(fill, pair, query, order_ids, start or 0, end):
                     wire_id = self._wire_ids.get(fill.order_id, "")
                     rows.append(render.user_trade(fill, wire_id))
         return sorted(rows, key=lambda r: (r["timestamp"], r["id"]), reverse=True)

@@ -11,6 +11,8 @@ faults fire with a probability from a seeded generator. Kinds:
 * ``html_error``          answer a Cloudflare-style HTML 502 page without processing.
 * ``malformed_json``      process the request, then send a truncated JSON body (HTTP 200).
 * ``rate_limit``          answer 429 with ``Retry-After: retry_after`` without processing.
+* ``delay_after``         process the request, then wait ``delay_s`` before answering (a
+  client with a shorter read timeout sees a timeout after the server acted).
 
 Standing switches: ``latency_s`` (delay before every answer), ``clock_offset_ms`` (added to
 the server clock: stamps and ``/server/time``), ``legacy_auth_body`` (auth failures say
@@ -33,6 +35,7 @@ class FaultKind(enum.StrEnum):
     HTML_ERROR = "html_error"
     MALFORMED_JSON = "malformed_json"
     RATE_LIMIT = "rate_limit"
+    DELAY_AFTER = "delay_after"
 
 
 #: Kinds decided before the request is processed (the rest after processing).
@@ -47,6 +50,7 @@ class _Plan:
     remaining: int
     match: str | None
     retry_after: int
+    delay_s: float = 0.0
 
 
 class Faults:
@@ -62,13 +66,20 @@ class Faults:
         self.legacy_auth_body = False
         self.random_match: str | None = None
         self.fired: dict[FaultKind, int] = {}
+        self.delays: dict[FaultKind, float] = {}
 
     def add(
-        self, kind: FaultKind | str, count: int = 1, match: str | None = None, retry_after: int = 1
+        self,
+        kind: FaultKind | str,
+        count: int = 1,
+        match: str | None = None,
+        retry_after: int = 1,
+        delay_s: float = 0.0,
     ) -> None:
         """Fire ``kind`` on the next ``count`` requests matching ``match``."""
         with self._lock:
-            self._plans.append(_Plan(FaultKind(kind), count, match, retry_after))
+            self._plans.append(_Plan(FaultKind(kind), count, match, retry_after, delay_s))
+        self.delays[FaultKind(kind)] = delay_s
 
     def set_rate(self, kind: FaultKind | str, probability: float) -> None:
         """Fire ``kind`` at random with ``probability`` (0 disables) on ``random_match``."""
@@ -88,7 +99,8 @@ class Faults:
         return match is None or key == match or key.startswith(match)
 
     def take(self, key: str, before: bool, is_submit: bool) -> tuple[FaultKind, int] | None:
-        """The fault for this request phase, consumed; ``(kind, retry_after)`` or ``None``."""
+        """The fault for this request phase, consumed; ``(kind, retry_after)`` or ``None``
+        (the delay of ``delay_after`` is in :attr:`delays`)."""
         with self._lock:
             for plan in self._plans:
                 if plan.remaining <= 0 or (plan.kind in BEFORE) != before:

@@ -6,17 +6,20 @@ the adapter reports its true state."""
 from __future__ import annotations
 
 import random
+import time
 from decimal import Decimal
 
 import pytest
+import requests
 
 from btcbot_adapters.btcturk.adapter import BtcturkAdapter
+from btcbot_adapters.btcturk.signing import Credentials
 from btcbot_adapters.sandbox.faults import FaultKind
-from btcbot_adapters.sandbox.server import SandboxServer
+from btcbot_adapters.sandbox.server import DEFAULT_KEY, DEFAULT_SECRET, SandboxServer
 from btcbot_core.errors import TransientExchangeError
 from btcbot_core.orders import OrderRequest, OrderType, Side
 from btcbot_core.pair import Pair
-from tests.btcturk.conftest import BTCTRY
+from tests.btcturk.conftest import BTCTRY, make_adapter
 
 SUBMIT = "POST /api/v1/order"
 SCENARIOS = [
@@ -94,3 +97,26 @@ def test_randomized_ambiguous_submits(
         FaultKind.MALFORMED_JSON,
     ):
         assert fired.get(kind, 0) >= 5, fired
+
+
+def test_submit_read_timeout_after_accept_is_resolved_by_lookup(sandbox: SandboxServer) -> None:
+    adapter = make_adapter(sandbox, read_timeout_s=0.2)
+    quote = adapter.quotes([BTCTRY])[BTCTRY]
+    sandbox.faults.add(FaultKind.DELAY_AFTER, match=SUBMIT, delay_s=0.6)
+    request = OrderRequest(
+        "slow-1", BTCTRY, Side.BUY, Decimal("0.001"), quote.bid - 10_000, OrderType.LIMIT
+    )
+    ack = adapter.submit(request)
+    assert sandbox.backend.orders_with_client_id("slow-1") == [ack.exchange_order_id]
+    assert sandbox.app.requests[SUBMIT] == 1
+
+
+def test_user_trades_bad_dates_are_a_400(sandbox: SandboxServer) -> None:
+    headers = Credentials(DEFAULT_KEY, DEFAULT_SECRET).headers(time.time_ns() // 1_000_000)
+    resp = requests.get(
+        sandbox.url + "/api/v1/users/transactions/trade",
+        params={"startDate": "yesterday"},
+        headers=headers,
+        timeout=5,
+    )
+    assert resp.status_code == 400 and resp.json()["message"] == "PARAMETERS_ERROR"
