@@ -9,7 +9,7 @@ import base64
 import binascii
 import time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -50,6 +50,29 @@ def _assignments(option: str, items: tuple[str, ...]) -> dict[str, Decimal]:
         if not sep or not name.strip() or not number.is_finite() or number < 0:
             raise _fail(f"{option} {item!r}: write NAME=NUMBER, e.g. {option} TRY=100000")
         out[name.strip().upper()] = number
+    return out
+
+
+def _replay(directory: str | None, pairs: tuple[Pair, ...]) -> dict[Pair, list[Any]]:
+    import pathlib
+
+    from btcbot_adapters.sandbox.market import load_candles
+
+    if directory is None:
+        return {}
+    out: dict[Pair, list[Any]] = {}
+    for pair in pairs:
+        path = pathlib.Path(directory) / f"{pair.symbol}-1m.csv"
+        if not path.is_file():
+            continue
+        try:
+            out[pair] = load_candles(path)
+        except (ArithmeticError, KeyError, ValueError) as exc:
+            raise _fail(f"--replay: {path} is not a Binance kline CSV ({exc!r})") from None
+    if not out:
+        raise _fail(
+            f"--replay: no <PAIR>-1m.csv for {', '.join(p.symbol for p in pairs)} in {directory}"
+        )
     return out
 
 
@@ -131,6 +154,13 @@ def sandbox() -> None:
     help="Random fault probability, e.g. drop_after_accept=0.1 (repeatable).",
 )
 @click.option(
+    "--replay",
+    "replay_dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, dir_okay=True),
+    help="Directory of <PAIR>-1m.csv Binance klines to replay before the random walk.",
+)
+@click.option(
     "--duration",
     default=0.0,
     type=click.FloatRange(0),
@@ -150,6 +180,7 @@ def serve(
     latency_ms: int,
     clock_offset_ms: int,
     fault_rates: tuple[str, ...],
+    replay_dir: str | None,
     duration: float,
 ) -> None:
     """Serve the BTCTurk REST API (and graph API paths) over the simulated exchange.
@@ -194,6 +225,7 @@ def serve(
         base64.b64decode(secret.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise _fail("--api-secret must be base64 (like a BTCTurk secret)") from None
+    replay = _replay(replay_dir, chosen)
     config = SandboxConfig(
         host=host,
         port=port,
@@ -205,6 +237,7 @@ def serve(
         rate_limit_scale=rate_limit_scale,
         cancel_delay_ms=cancel_delay_ms,
         prices=start_prices,
+        replay=replay,
     )
     try:
         server = SandboxServer(config).start()

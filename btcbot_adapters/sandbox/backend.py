@@ -20,7 +20,7 @@ from typing import Any, Final, Protocol
 from btcbot_adapters.btcturk.rules import symbol_report
 from btcbot_adapters.sandbox import catalog, jsonout, render
 from btcbot_adapters.sandbox.graph import klines, ohlcs, ticker_row, trades
-from btcbot_adapters.sandbox.market import PriceProcess
+from btcbot_adapters.sandbox.market import Candle, PriceProcess
 from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
 from btcbot_core.errors import OrderNotFoundError, OrderRejectedError, ValidationError
 from btcbot_core.market import Quote
@@ -109,6 +109,7 @@ class SimulatedBackend:
         prices: Mapping[Pair, Decimal] | None = None,
         cancel_delay_ms: int = 0,
         open_orders_time_zero: bool = True,
+        replay: Mapping[Pair, Sequence[Candle]] | None = None,
     ) -> None:
         self._wall = wall_ms
         self._entries = {p: catalog.entry_for(p) for p in pairs}
@@ -129,6 +130,7 @@ class SimulatedBackend:
             now_s=now // 1000,
             seed=seed,
             qty_steps={p: r.qty_step for p, r in self._rules.items()},
+            replay=replay,
         )
         self.sim = SimulatedExchange(
             rules,

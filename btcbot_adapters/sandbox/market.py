@@ -1,4 +1,5 @@
-"""The sandbox's price process: a seeded random walk of 1-minute bars per pair.
+"""The sandbox's price process: a seeded random walk of 1-minute bars per pair, optionally
+starting with a replay of real 1-minute candles (:func:`load_candles`, Binance CSV format).
 
 Deterministic: the walk of a pair depends only on ``(seed, pair)``; bar ``k`` opens at
 ``anchor_s + 60 k`` (Unix seconds). Bars exist for every minute that has fully elapsed on
@@ -7,13 +8,19 @@ once. Moves are whole basis points drawn from ``random.Random`` (integers: no fl
 price). The current mid is the last closed bar's close; an order book is synthesised around
 it with ``half_spread_bps`` and ``levels`` levels ``level_gap_bps`` apart.
 
+A replayed pair takes its bars from the file in order (bar ``k`` of the file becomes bar
+``k`` of the sandbox, history included), prices rounded to the pair's price step; when the
+file is exhausted the pair continues as a random walk from the last close.
+
 Prices are in quote per base, sizes in base, times in Unix seconds.
 """
 
 from __future__ import annotations
 
+import csv
+import pathlib
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -35,19 +42,57 @@ class Book:
     asks: tuple[tuple[Decimal, Decimal], ...]
 
 
+Candle = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]  # open, high, low, close, volume
+
+
 class _Walk:
-    def __init__(self, pair: Pair, start: Decimal, step: Decimal, seed: int, vol_bps: int) -> None:
+    def __init__(
+        self,
+        pair: Pair,
+        start: Decimal,
+        step: Decimal,
+        seed: int,
+        vol_bps: int,
+        replay: Sequence[Candle] = (),
+    ) -> None:
         self.pair = pair
         self.step = step
         self.rng = random.Random(f"{seed}:{pair.symbol}")
         self.vol = max(1, vol_bps)
         self.bars: list[Bar] = []
-        self.last_close = quantize_down(start, step) or step
+        self.replay = list(replay)
+        first = self.replay[0][0] if self.replay else start
+        self.last_close = quantize_down(first, step) or step
 
     def _price(self, value: Decimal) -> Decimal:
         return max(quantize_down(value, self.step), self.step)
 
+    def _replayed(self, open_s: int) -> bool:
+        index = len(self.bars)
+        if index >= len(self.replay):
+            return False
+        o, h, lo, c, v = self.replay[index]
+        o, c = self._price(o), self._price(c)
+        high = max(quantize_up(h, self.step), o, c)
+        low = min(self._price(lo), o, c)
+        self.bars.append(
+            Bar(
+                self.pair,
+                _EPOCH + timedelta(seconds=open_s),
+                o,
+                high,
+                low,
+                c,
+                max(v, Decimal(0)),
+                60,
+            )
+        )
+        self.last_close = c
+        return True
+
     def extend(self, open_s: int) -> None:
+        if self._replayed(open_s):
+            return
         rng = self.rng
         open_ = self.last_close
         close = self._price(open_ * (1 + Decimal(rng.randint(-self.vol, self.vol)) / _BPS))
@@ -87,9 +132,13 @@ class PriceProcess:
         levels: int = 20,
         level_gap_bps: int = 2,
         qty_steps: Mapping[Pair, Decimal] | None = None,
+        replay: Mapping[Pair, Sequence[Candle]] | None = None,
     ) -> None:
         self._qty_steps = dict(qty_steps or {})
-        self._walks = {p: _Walk(p, starts[p], steps[p], seed, vol_bps) for p in starts}
+        candles = replay or {}
+        self._walks = {
+            p: _Walk(p, starts[p], steps[p], seed, vol_bps, candles.get(p, ())) for p in starts
+        }
         self._anchor = (now_s // 60 - history) * 60
         self._next_open = self._anchor
         self._half = Decimal(half_spread_bps) / _BPS
@@ -153,3 +202,16 @@ class PriceProcess:
                 bids.append((bid_price, self._size(rng, pair)))
             asks.append((ask_price, self._size(rng, pair)))
         return Book(tuple(bids), tuple(asks))
+
+
+def load_candles(path: pathlib.Path, limit: int | None = None) -> list[Candle]:
+    """Candles from a Binance-style kline CSV (header ``open_time,open,high,low,close,volume,…``;
+    prices in quote per base, volume in base). Values are read as exact decimal strings."""
+    out: list[Candle] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            o, h, lo, c, v = (Decimal(row[k]) for k in ("open", "high", "low", "close", "volume"))
+            out.append((o, h, lo, c, v))
+            if limit is not None and len(out) >= limit:
+                break
+    return out

@@ -27,6 +27,7 @@ from btcbot_adapters.sandbox.app import Request, SandboxApp
 from btcbot_adapters.sandbox.backend import SimulatedBackend
 from btcbot_adapters.sandbox.faults import Faults
 from btcbot_adapters.sandbox.limits import ServerLimits
+from btcbot_adapters.sandbox.market import Candle
 from btcbot_core.pair import Pair
 
 LOG = logging.getLogger("btcbot.sandbox")
@@ -54,6 +55,7 @@ class SandboxConfig:
     rate_limit_scale: float = 1.0
     cancel_delay_ms: int = 0
     prices: Mapping[Pair, Decimal] = attrs.field(factory=dict)
+    replay: Mapping[Pair, Sequence[Candle]] = attrs.field(factory=dict)
     wall_ms: Callable[[], int] = _wall_ms
 
 
@@ -121,6 +123,7 @@ class SandboxServer:
             seed=self.config.seed,
             prices=self.config.prices,
             cancel_delay_ms=self.config.cancel_delay_ms,
+            replay=self.config.replay,
         )
         self.app = SandboxApp(
             self.backend,
