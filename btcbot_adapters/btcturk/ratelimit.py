@@ -92,9 +92,11 @@ class TokenBucket:
     def wait_s(self, now: float) -> float:
         """Seconds until one token is available (0 when available now)."""
         self._refill(now)
-        if self.tokens >= 1 - 1e-9:  # float refill may land a hair below a whole token
+        if self.tokens >= 1:
             return 0.0
-        return max((1 - self.tokens) / self.rate, 1e-6)
+        # plus 1 µs: float sums can land a hair short of a whole token (or of the window
+        # end), and waiting "0" would spin on a clock that does not move
+        return (1 - self.tokens) / self.rate + 1e-6
 
     def take(self, now: float) -> None:
         self._refill(now)
@@ -150,7 +152,7 @@ class RateLimiter:
             with self._lock:
                 now = self._clock()
                 wait = self._wait_s(key, now)
-                if wait <= 1e-9:
+                if wait <= 0:
                     for name in self._names(key):
                         self._bucket(name, now).take(now)
                     return waited

@@ -64,7 +64,10 @@ def test_randomized_ambiguous_submits(
         price = price.to_integral_value()
         qty = (Decimal(rng.randint(150, 400)) / price).quantize(Decimal("0.00000001"))
         cid = f"r{seed}-{run}"
-        request = OrderRequest(cid, pair, side, qty, price, OrderType.LIMIT)
+        if side is Side.SELL and rng.random() < 0.25:  # market sells fill at once
+            request = OrderRequest(cid, pair, side, qty, None, OrderType.MARKET)
+        else:
+            request = OrderRequest(cid, pair, side, qty, price, OrderType.LIMIT)
         try:
             ack = adapter.submit(request)
         except TransientExchangeError:
