@@ -158,15 +158,6 @@ class SandboxServer:
         LOG.info("sandbox serving on %s", self.url)
         return self
 
-    def serve_forever(self) -> None:
-        """Run in the calling thread until interrupted (the CLI)."""
-        if self._server is None:
-            self._server = _Server((self.config.host, self.config.port), self.app)
-        try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.server_close()
-
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
