@@ -10,6 +10,8 @@ unparseable 2xx is *not* resent blindly: the order is looked up by our client or
 (open orders, then all orders of the pair). Found → its ack is returned. Proven absent → the
 same request (same client order id) is sent again, at most ``max_resends`` times. Neither
 → :class:`TransientExchangeError` (the core records the order as UNKNOWN and reconciles).
+The lookup waits ``resolve_delay_s`` (default 2 s) first: the proof of absence assumes the
+order lists show an accepted order by then (read-after-write within that delay).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class BtcturkAdapter:
         rules_ttl_s: float = 3600.0,
         orderbook_limit: int = 5,
         max_resends: int = 2,
-        resolve_delay_s: float = 0.5,
+        resolve_delay_s: float = 2.0,
         complete_below: int = 50,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,

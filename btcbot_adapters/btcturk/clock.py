@@ -7,6 +7,7 @@ server accepts stamps within ±5 s of its clock. All values are integer Unix mil
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -32,6 +33,7 @@ class ServerClock:
         self.rtt_ms: int | None = None
         self._synced_at: float | None = None
         self._last_stamp = 0
+        self._lock = threading.Lock()
 
     def now_ms(self) -> int:
         """Local wall time in ms (what the offset is added to)."""
@@ -57,6 +59,7 @@ class ServerClock:
 
     def stamp(self) -> int:
         """The next ``X-Stamp``: server-corrected, strictly increasing."""
-        stamp = max(self._wall() + self.offset_ms, self._last_stamp + 1)
-        self._last_stamp = stamp
-        return stamp
+        with self._lock:
+            stamp = max(self._wall() + self.offset_ms, self._last_stamp + 1)
+            self._last_stamp = stamp
+            return stamp
