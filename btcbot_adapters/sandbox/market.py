@@ -170,8 +170,8 @@ class PriceProcess:
         walk.last_close = walk._price(price)
 
     def _size(self, rng: random.Random, pair: Pair) -> Decimal:
-        """A level size worth roughly 500..500,000 quote units, on the quantity step."""
-        notional = Decimal(rng.randint(500, 500_000))
+        """A level size worth roughly 5,000..500,000 quote units, on the quantity step."""
+        notional = Decimal(rng.randint(5_000, 500_000))
         step = self._qty_steps.get(pair, Decimal("0.0001"))
         return max(quantize_down(notional / self._walks[pair].last_close, step), step)
 
