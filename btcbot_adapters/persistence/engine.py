@@ -60,7 +60,12 @@ def create_engine_from_url(
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     try:
         engine = sa.create_engine(parsed, **kwargs)
-    except (sa.exc.ArgumentError, ImportError) as exc:
+    except ImportError as exc:
+        hint = ""
+        if parsed.get_backend_name() == "postgresql":
+            hint = "; install the PostgreSQL driver with: pip install 'btcbot[postgres]'"
+        raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}{hint}") from None
+    except sa.exc.ArgumentError as exc:
         raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         if synchronous not in ("NORMAL", "FULL"):
