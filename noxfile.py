@@ -32,9 +32,10 @@ PYTHONS = _interpreters()
 PROFILES = ("dev", "ci", "nightly")
 
 
-@nox.session(python=False)
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check over the whole tree."""
+    session.install("ruff>=0.5")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
