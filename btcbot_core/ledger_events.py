@@ -14,16 +14,8 @@ from decimal import Decimal
 import attrs
 
 from btcbot_core.errors import ValidationError
-from btcbot_core.money import ZERO, dec_field
+from btcbot_core.money import ZERO, dec_field, opt_dec_field, upper_field
 from btcbot_core.orders import Fill
-
-
-def _opt_dec(value: object) -> Decimal | None:
-    return None if value is None else dec_field(value)
-
-
-def _upper(value: str) -> str:
-    return value.upper()
 
 
 def _positive(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -46,8 +38,8 @@ class FillEvent:
     """
 
     fill: Fill
-    quote_rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
-    fee_rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    quote_rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
+    fee_rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     event_id: str = attrs.field()
 
     @event_id.default
@@ -66,10 +58,10 @@ class FeeEvent:
 
     event_id: str
     timestamp: datetime
-    asset: str = attrs.field(converter=_upper)
+    asset: str = attrs.field(converter=upper_field)
     amount: Decimal = attrs.field(converter=dec_field)
     tax: Decimal = attrs.field(default=ZERO, converter=dec_field)
-    rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     reference: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -83,9 +75,9 @@ class DepositEvent:
 
     event_id: str
     timestamp: datetime
-    asset: str = attrs.field(converter=_upper)
+    asset: str = attrs.field(converter=upper_field)
     amount: Decimal = attrs.field(converter=dec_field, validator=_positive)
-    rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
 
 
 @attrs.frozen
@@ -99,9 +91,9 @@ class WithdrawalEvent:
 
     event_id: str
     timestamp: datetime
-    asset: str = attrs.field(converter=_upper)
+    asset: str = attrs.field(converter=upper_field)
     amount: Decimal = attrs.field(converter=dec_field, validator=_positive)
-    rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
 
 
 @attrs.frozen
@@ -114,10 +106,10 @@ class AdjustmentEvent:
 
     event_id: str
     timestamp: datetime
-    asset: str = attrs.field(converter=_upper)
+    asset: str = attrs.field(converter=upper_field)
     amount: Decimal = attrs.field(converter=dec_field)
     reason: str
-    rate: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    rate: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
 
     def __attrs_post_init__(self) -> None:
         if self.amount == 0:

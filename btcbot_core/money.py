@@ -58,6 +58,16 @@ def dec_field(value: object) -> Decimal:
     return to_decimal(value)
 
 
+def opt_dec_field(value: object) -> Decimal | None:
+    """attrs converter: ``None`` stays ``None``, anything else goes through :func:`to_decimal`."""
+    return None if value is None else to_decimal(value)
+
+
+def upper_field(value: str) -> str:
+    """attrs converter for asset codes: upper case (``"try"`` → ``"TRY"``)."""
+    return value.upper()
+
+
 def bps(value: DecimalLike) -> Decimal:
     """Basis points as a ratio: ``bps(25) == Decimal("0.0025")``."""
     return to_decimal(value, "bps") / BPS_PER_UNIT
@@ -101,16 +111,12 @@ def kurus(value: Decimal) -> Decimal:
     return quantize_down(value, Decimal("0.01"))
 
 
-def _upper(value: str) -> str:
-    return value.upper()
-
-
 @attrs.frozen(order=False)
 class Money:
     """An exact amount of one asset. Arithmetic only between the same asset."""
 
     amount: Decimal = attrs.field(converter=dec_field)
-    asset: str = attrs.field(converter=_upper)
+    asset: str = attrs.field(converter=upper_field)
 
     def _same(self, other: Money) -> None:
         if other.asset != self.asset:

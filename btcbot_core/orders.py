@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from btcbot_core.errors import OrderStateError, ValidationError
-from btcbot_core.money import ZERO, dec_field
+from btcbot_core.money import ZERO, dec_field, opt_dec_field, upper_field
 from btcbot_core.pair import Pair
 
 
@@ -85,14 +85,6 @@ TRANSITIONS: Final[Mapping[OrderStatus, frozenset[OrderStatus]]] = {
 }
 
 
-def _opt_dec(value: object) -> Decimal | None:
-    return None if value is None else dec_field(value)
-
-
-def _upper(value: str) -> str:
-    return value.upper()
-
-
 @attrs.frozen
 class OrderIntent:
     """What a strategy wants: unquantised, without an id.
@@ -103,9 +95,9 @@ class OrderIntent:
 
     pair: Pair
     side: Side
-    price: Decimal | None = attrs.field(converter=_opt_dec)
-    quantity: Decimal | None = attrs.field(default=None, converter=_opt_dec)
-    notional: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    price: Decimal | None = attrs.field(converter=opt_dec_field)
+    quantity: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
+    notional: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     order_type: OrderType = OrderType.LIMIT
     reason: str = ""
     strategy: str = ""
@@ -125,7 +117,7 @@ class OrderRequest:
     pair: Pair
     side: Side
     quantity: Decimal = attrs.field(converter=dec_field)
-    price: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    price: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     order_type: OrderType = OrderType.LIMIT
 
     def __attrs_post_init__(self) -> None:
@@ -159,7 +151,7 @@ class Fill:
     price: Decimal = attrs.field(converter=dec_field)
     quantity: Decimal = attrs.field(converter=dec_field)
     fee: Decimal = attrs.field(converter=dec_field)
-    fee_asset: str = attrs.field(converter=_upper)
+    fee_asset: str = attrs.field(converter=upper_field)
     timestamp: datetime
     tax: Decimal = attrs.field(default=ZERO, converter=dec_field)
 
@@ -188,7 +180,7 @@ class Order:
     pair: Pair
     side: Side
     quantity: Decimal = attrs.field(converter=dec_field)
-    price: Decimal | None = attrs.field(converter=_opt_dec)
+    price: Decimal | None = attrs.field(converter=opt_dec_field)
     order_type: OrderType
     status: OrderStatus
     created_at: datetime

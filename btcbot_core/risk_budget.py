@@ -72,7 +72,7 @@ from btcbot_core.degrade import DegradeDecision
 from btcbot_core.errors import ValidationError
 from btcbot_core.ledger import Valuation
 from btcbot_core.market import MarketSnapshot
-from btcbot_core.money import ONE, ZERO, to_decimal
+from btcbot_core.money import ONE, ZERO, opt_dec_field, to_decimal
 from btcbot_core.orders import Side
 from btcbot_core.pair import Pair
 from btcbot_core.state import RiskMode, RiskState
@@ -101,10 +101,6 @@ class Trigger(enum.StrEnum):
         return f"RISK_{self.value}"
 
 
-def _opt_dec(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value)
-
-
 def _opt_positive(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not value > 0:
         raise ValidationError(f"{attribute.name} must be > 0 or None (off), got {value}")
@@ -126,7 +122,7 @@ def _seconds(_inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValidationError(f"{attribute.name} must be seconds in 0..1e9, got {value!r}")
 
 
-_THRESHOLD: Final[dict[str, Any]] = {"converter": _opt_dec, "validator": _opt_positive}
+_THRESHOLD: Final[dict[str, Any]] = {"converter": opt_dec_field, "validator": _opt_positive}
 
 
 @attrs.frozen
@@ -213,7 +209,7 @@ class RiskInputs:
     )
     quote_age_s: float | None = attrs.field(default=0.0, validator=_age)
     spread_bps: Decimal | None = attrs.field(
-        default=None, converter=_opt_dec, validator=_non_negative_dec
+        default=None, converter=opt_dec_field, validator=_non_negative_dec
     )
 
     def __attrs_post_init__(self) -> None:

@@ -17,7 +17,14 @@ from decimal import Decimal
 import attrs
 
 from btcbot_core.errors import ValidationError
-from btcbot_core.money import ZERO, dec_field, quantize_down, quantize_up, step_for_scale
+from btcbot_core.money import (
+    ZERO,
+    dec_field,
+    opt_dec_field,
+    quantize_down,
+    quantize_up,
+    step_for_scale,
+)
 from btcbot_core.orders import Side
 from btcbot_core.pair import Pair
 
@@ -46,10 +53,6 @@ class RuleViolation:
     detail: str
 
 
-def _opt_dec(value: object) -> Decimal | None:
-    return None if value is None else dec_field(value)
-
-
 def _nonneg_int(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 18:
         raise ValidationError(f"{attribute.name} must be an integer 0..18, got {value!r}")
@@ -71,10 +74,10 @@ class SymbolRules:
     price_step: Decimal = attrs.field(converter=dec_field)
     qty_step: Decimal = attrs.field(converter=dec_field)
     has_fraction: bool = True
-    min_price: Decimal | None = attrs.field(default=None, converter=_opt_dec)
-    max_price: Decimal | None = attrs.field(default=None, converter=_opt_dec)
-    min_qty: Decimal | None = attrs.field(default=None, converter=_opt_dec)
-    max_qty: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    min_price: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
+    max_price: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
+    min_qty: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
+    max_qty: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     status: str = "TRADING"
 
     @price_step.default
