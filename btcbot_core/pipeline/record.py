@@ -14,7 +14,7 @@ import attrs
 
 from btcbot_core.orders import Order
 from btcbot_core.pipeline.ingest import Booked
-from btcbot_core.pipeline.report import CycleReport
+from btcbot_core.pipeline.report import CycleReport, SerialisedReport
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import UnitOfWork
 from btcbot_core.state import CapitalState, CycleRecord, RiskState
@@ -105,7 +105,7 @@ def commit_cycle(
                     report.now,
                     report.now,
                     report.mode,
-                    report.to_dict(timings=False),
+                    SerialisedReport(report),
                 )
             )
         uow.commit()

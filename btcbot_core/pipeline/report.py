@@ -8,7 +8,7 @@ byte-identical JSON (timings, the one non-deterministic part, can be left out).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -123,6 +123,37 @@ class CycleReport:
         return out
 
 
+class SerialisedReport(Mapping[str, object]):
+    """``report.to_dict(timings=False)`` as a read-only mapping, built on first access.
+
+    A :class:`~btcbot_core.state.CycleRecord` carries this view: a store that writes JSON
+    reads it once, a store that keeps values in memory (backtests) never pays for it.
+    """
+
+    __slots__ = ("_data", "_report")
+
+    def __init__(self, report: CycleReport) -> None:
+        self._report = report
+        self._data: dict[str, object] | None = None
+
+    def _dict(self) -> dict[str, object]:
+        if self._data is None:
+            self._data = self._report.to_dict(timings=False)
+        return self._data
+
+    def __getitem__(self, key: str) -> object:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return f"SerialisedReport(run={self._report.run_id}, cycle={self._report.cycle})"
+
+
 def _reason(reason: Reason) -> dict[str, str]:
     return {"code": str(reason.code), "detail": reason.detail}
 
@@ -154,4 +185,4 @@ def _valuation(v: Valuation) -> dict[str, str]:
     return {name: str(getattr(v, name)) for name in attrs.fields_dict(Valuation)}
 
 
-__all__ = ["CapitalView", "CycleReport", "Fate", "IntentOutcome"]
+__all__ = ["CapitalView", "CycleReport", "Fate", "IntentOutcome", "SerialisedReport"]

@@ -72,6 +72,10 @@ class CycleSession:
             last = uow.cycles.last(params.run_id)
             live = {o.client_order_id: o for o in uow.orders.live()}
             cursors = {pair: uow.fills.cursor(pair) for pair in params.pairs}
+        if risk is not None:
+            # The ledger keeps its equity high-water mark in snapshots, not in events; the
+            # risk state persists it every time it moves, so a restart never forgets a peak.
+            ledger.high_water_mark = max(ledger.high_water_mark, risk.equity_high_water_mark)
         strategy = get_strategy(params.strategy, values=params.strategy_values)
         return cls(
             params,
