@@ -34,6 +34,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self, db: InMemoryDatabase | None = None) -> None:
         self.db = db if db is not None else InMemoryDatabase()
+        self._active = False
         self._work: Working | None = None
         args = (self.db, self._current)
         self.ledger = InMemoryLedgerStore(*args)
@@ -45,13 +46,16 @@ class InMemoryUnitOfWork:
         self.parameters = InMemoryParameterStore(*args)
 
     def _current(self) -> Working:
-        if self._work is None:
+        if not self._active:
             raise PersistenceError("unit of work used outside 'with uow:'")
+        if self._work is None:  # first use after enter, commit or rollback
+            self._work = self.db.begin()
         return self._work
 
     def __enter__(self) -> Self:
-        if self._work is not None:
+        if self._active:
             raise PersistenceError("unit of work is already active (no nesting)")
+        self._active = True
         self._work = self.db.begin()
         return self
 
@@ -61,14 +65,16 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._active = False
         self._work = None
 
     def commit(self) -> None:
-        """Publish every change of this unit; the unit stays open on the new state."""
+        """Publish every change of this unit; the unit stays open on the new state (its view
+        of it is taken on the next use)."""
         self.db.publish(self._current())
-        self._work = self.db.begin()
+        self._work = None
 
     def rollback(self) -> None:
         """Discard uncommitted changes; the unit stays open on the committed state."""
         self._current()
-        self._work = self.db.begin()
+        self._work = None

@@ -168,8 +168,11 @@ class _Cycle:
             marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
             cash = None
             if profile.allocation and screened.needs_cash:
-                self._exchange_totals()
-                cash = min(self._free_try, ledger.cash - reserved)
+                cash = ledger.cash - reserved
+                if profile.foreign_activity:
+                    # The exchange's free TRY also reflects what others locked or spent.
+                    self._exchange_totals()
+                    cash = min(self._free_try, cash)
             decision = decide(
                 screened.kept,
                 DecideInputs(
