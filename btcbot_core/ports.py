@@ -141,6 +141,10 @@ class AccountPort(Protocol):
 # --- stores and the unit of work ------------------------------------------------------------
 
 
+# Money columns hold at most 18 decimal places and |value| < 1e20 (the SQL adapter refuses,
+# never rounds, anything else); core values stay well inside that range.
+
+
 @runtime_checkable
 class LedgerStore(Protocol):
     def append(self, events: Sequence[LedgerEvent]) -> AppendResult:
@@ -150,7 +154,10 @@ class LedgerStore(Protocol):
     def count(self) -> int: ...
 
     def events_after(self, event_count: int) -> Iterable[LedgerEvent]:
-        """Events with sequence number > ``event_count`` (1-based), in order."""
+        """Events with sequence number > ``event_count`` (1-based), in order.
+
+        May stream lazily: consume it inside the unit of work that produced it.
+        """
         ...
 
     def save_snapshot(self, snapshot: LedgerSnapshot) -> None: ...
@@ -165,7 +172,10 @@ class OrderStore(Protocol):
         ...
 
     def update(self, order: Order) -> None:
-        """Store a new state of a recorded order (with a state event for the audit trail)."""
+        """Store a new state of a recorded order (with a state event for the audit trail).
+
+        Updating an order that was never added is a ``PersistenceError``.
+        """
         ...
 
     def get(self, client_order_id: str) -> Order | None: ...
@@ -192,7 +202,9 @@ class CycleStore(Protocol):
         """Record a finished cycle; ``False`` if (run id, cycle) is already recorded."""
         ...
 
-    def last(self, run_id: str | None = None) -> CycleRecord | None: ...
+    def last(self, run_id: str | None = None) -> CycleRecord | None:
+        """The highest cycle of ``run_id``; without one, the cycle recorded last."""
+        ...
 
 
 @runtime_checkable
@@ -213,9 +225,13 @@ class RiskStore(Protocol):
 class ParameterStore(Protocol):
     def active(self) -> ParameterSet | None: ...
 
-    def add(self, params: ParameterSet) -> None: ...
+    def add(self, params: ParameterSet) -> None:
+        """Store a new version; an existing version is a ``PersistenceError``."""
+        ...
 
-    def activate(self, version: int, at: datetime, reason: str) -> None: ...
+    def activate(self, version: int, at: datetime, reason: str) -> None:
+        """Make ``version`` the only active set; unknown is a ``PersistenceError``."""
+        ...
 
 
 class UnitOfWork(Protocol):
