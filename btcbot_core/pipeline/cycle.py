@@ -280,6 +280,23 @@ class _Cycle:
         s = self.s
         if not approved:
             return ()
+        policy = self.ports.gate()
+        if not policy.allow_submit:
+            # A dry run (or kill switch) is known before anything is recorded: report what
+            # would have been sent, write no order. The gate is checked again per send.
+            for request in approved:
+                intent = source[request.client_order_id]
+                self.outcomes.append(
+                    IntentOutcome(
+                        intent,
+                        Fate.BLOCKED_BY_GATE,
+                        policy.submit_blockers,
+                        None,
+                        request.price,
+                        request.quantity,
+                    )
+                )
+            return ()
         planned = [Order.planned(r, self.now) for r in approved]
         recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
         recorded_ids = {o.client_order_id for o in recorded}

@@ -129,7 +129,11 @@ def test_default_settings_never_write() -> None:
     assert fates(report) == [("BUY", "BLOCKED_BY_GATE")]
     codes = {r.code for r in report.intents[0].reasons}
     assert {"DRY_RUN", "KILL_SWITCH", "NOT_ARMED", "ACK_MISSING"} <= codes
+    assert report.intents[0].price == D("999500")  # what would have been sent
     assert not h.exchange.open_orders([BTCTRY])
+    with h.uow:  # a dry run records no order at all
+        assert h.uow.orders.live() == []
+        assert h.uow.orders.get(report.intents[0].client_order_id or "") is None
 
 
 def test_min_notional_and_scale_violations_are_reported_not_sent() -> None:
