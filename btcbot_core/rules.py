@@ -12,6 +12,7 @@ Every problem with an order comes back as a :class:`RuleViolation` value with a
 from __future__ import annotations
 
 import enum
+import math
 from decimal import Decimal
 
 import attrs
@@ -43,6 +44,17 @@ class ViolationCode(enum.StrEnum):
     QTY_ABOVE_MAX = "QTY_ABOVE_MAX"
     BELOW_MIN_NOTIONAL = "BELOW_MIN_NOTIONAL"
     NO_REFERENCE_PRICE = "NO_REFERENCE_PRICE"
+
+
+def _whole_multiple(step: Decimal) -> Decimal:
+    """Least common multiple of ``step`` and 1 (exact, for a positive decimal step)."""
+    exponent = step.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return step
+    scale = 10**-exponent
+    units = int(step.scaleb(-exponent))
+    return Decimal(math.lcm(units, scale) // scale)
 
 
 @attrs.frozen
@@ -109,8 +121,11 @@ class SymbolRules:
 
     @property
     def effective_price_step(self) -> Decimal:
-        """The price step actually enforced: at least 1 when fractions are not allowed."""
-        return max(self.price_step, Decimal(1)) if not self.has_fraction else self.price_step
+        """The price step actually enforced. Without fractions it is the smallest whole
+        number that is also a multiple of ``price_step`` (0.01 → 1, 2.5 → 5, 0.3 → 3)."""
+        if self.has_fraction:
+            return self.price_step
+        return _whole_multiple(self.price_step)
 
     def round_price(self, price: Decimal, side: Side) -> Decimal:
         """Quantise a limit price to the step: buys round down, sells round up.

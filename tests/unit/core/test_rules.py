@@ -119,3 +119,13 @@ def test_invalid_rules_are_rejected() -> None:
         rules(min_notional="-1")
     with pytest.raises(TypeError):
         rules(min_notional=1.5)
+
+
+def test_no_fraction_with_a_fractional_step_uses_the_whole_common_multiple() -> None:
+    # found by the quantisation property test: a 2.5 step without fractions must step by 5
+    r = rules(price_scale=1, price_step="2.5", has_fraction=False, min_notional="0")
+    assert r.effective_price_step == D("5")
+    assert r.round_price(D("12.4"), Side.BUY) == D("10")
+    assert r.round_price(D("12.4"), Side.SELL) == D("15")
+    assert r.check(Side.BUY, D("10"), D("1")) == ()
+    assert codes(r.check(Side.BUY, D("7.5"), D("1"))) == {ViolationCode.FRACTIONAL_PRICE}
