@@ -126,7 +126,8 @@ def upgrade_command(db_path: str | None, db_url: str | None) -> None:
         _log("info", "db.upgraded", database=where, revision=state.head, previous=state.revision)
         click.echo(f"{where}: upgraded from revision {state.revision} to {state.head}")
     except LockHeldError as exc:
-        _fail(EXIT_RUNTIME, f"{where}: cannot upgrade while another process writes: {exc}")
+        # Another live writer is a refusal, like a policy block: exit 2 (DESIGN.md §5).
+        _fail(EXIT_USAGE, f"{where}: cannot upgrade while another process writes: {exc}")
     except PersistenceError as exc:
         _fail(EXIT_RUNTIME, f"{where}: {exc}")
 
