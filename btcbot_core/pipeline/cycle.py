@@ -237,6 +237,8 @@ class _Cycle:
             s.rules_cycle = self.cycle
         marks = s.marks
         if params.use_bars:
+            if not s.warmed:
+                self._warm_up()
             bars: dict[Pair, Bar] = {}
             for pair in params.pairs:
                 got = market_port.bars(pair, params.bar_interval_s, 1)
@@ -250,6 +252,24 @@ class _Cycle:
             if pair.quote == VALUATION_ASSET:
                 marks[pair.base] = quote.mid
         return MarketSnapshot(now, quotes, {})
+
+    def _warm_up(self) -> None:
+        """Rebuild a bar strategy's indicators from history on a session's first cycle.
+
+        Every closed bar but the newest is fed in; the newest is left to ``propose``, so a
+        cross on the first bar after a restart is seen exactly as without the restart.
+        """
+        s = self.s
+        s.warmed = True
+        warm_up = getattr(s.strategy, "warm_up", None)
+        count = getattr(s.strategy, "warmup_bars", 0)
+        if warm_up is None or count <= 0:
+            return
+        for pair in s.params.pairs:
+            history = list(self.ports.market.bars(pair, s.params.bar_interval_s, count + 1))
+            if len(history) >= 2:
+                older = history[:-1]
+                warm_up(pair, [bar.close for bar in older], older[-1].open_time)
 
     def _cancel(
         self, cancels: tuple[CancelIntent, ...]

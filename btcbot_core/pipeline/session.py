@@ -58,6 +58,8 @@ class CycleSession:
         self.last_rejects = 0
         #: set when a cycle failed after touching warm state: reopen before the next one.
         self.stale = False
+        #: the strategy's derived state has been rebuilt from market history.
+        self.warmed = False
 
     @classmethod
     def open(cls, uow: UnitOfWork, params: CycleParams, profile: StageProfile) -> CycleSession:

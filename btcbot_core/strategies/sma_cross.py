@@ -124,6 +124,11 @@ class SmaCrossStrategy:
         """The pair's indicator (created empty if the pair was never seen)."""
         return self._state(pair)
 
+    @property
+    def warmup_bars(self) -> int:
+        """Closed bars needed to rebuild the indicators and detect a cross on the next bar."""
+        return self.params.slow + 1
+
     def warm_up(self, pair: Pair, closes: Iterable[Decimal], last_open: datetime | None) -> None:
         """Feed historical closes (oldest first) without proposing anything."""
         state = self._state(pair)

@@ -23,7 +23,11 @@ from tests.pipeline.harness import T0, Harness
 PAIRS = (Pair("BTC", "TRY"), Pair("ETH", "TRY"))
 
 
-def bar_run(seed: int, cycles: int = 400) -> bytes:
+def run_bars(
+    seed: int, cycles: int = 400, restart_at: tuple[int, ...] = ()
+) -> list[dict[str, object]]:
+    """sma_cross over two pairs in bar mode; ``restart_at`` reopens the session from the
+    stores before those cycles, as after a crash."""
     rng = random.Random(seed)
     rules = [SymbolRules(p, price_scale=2, qty_scale=8, min_notional="10") for p in PAIRS]
     exchange = SimulatedExchange(
@@ -56,9 +60,15 @@ def bar_run(seed: int, cycles: int = 400) -> bytes:
             lo = min(prices[k], close) - 1
             exchange.on_bar(Bar(pair, t, prices[k], hi, lo, close, "5"))
             prices[k] = close
+        if i in restart_at:
+            session = CycleSession.open(uow, params, profile)
         report = run_cycle(ports, profile, params, t + timedelta(minutes=1), session=session)
         out.append(report.to_dict(timings=False))
-    return json.dumps(out, sort_keys=False).encode()
+    return out
+
+
+def bar_run(seed: int, cycles: int = 400) -> bytes:
+    return json.dumps(run_bars(seed, cycles)).encode()
 
 
 def quote_run(seed: int) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal as D
 
-from btcbot_adapters.memory import InMemoryUnitOfWork
 from btcbot_core import Side
 from btcbot_core.arming import ArmingFacts, ArmingSettings, side_effect_policy
 from btcbot_core.pipeline import Fate
@@ -155,7 +154,3 @@ def test_restart_resumes_from_the_stores() -> None:
     assert report.cycle == 4
     assert h.session.ledger.snapshot().event_count >= before.event_count
     assert h.session.ledger.balance("BTC") == before.lots["BTC"][0][0]
-
-
-def test_unused_uow_type_is_importable() -> None:
-    assert InMemoryUnitOfWork is not None
