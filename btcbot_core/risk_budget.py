@@ -81,7 +81,13 @@ from btcbot_core.risk_inputs import (
 from btcbot_core.risk_inputs import int_at_least as _int_at_least
 from btcbot_core.risk_inputs import ratio as _ratio
 from btcbot_core.state import RiskMode, RiskState
-from btcbot_core.trading_day import DEFAULT_TIMEZONE, day_anchor, resolve_timezone
+from btcbot_core.trading_day import (
+    DEFAULT_TIMEZONE,
+    day_anchor,
+    day_start_utc,
+    resolve_timezone,
+    trading_day,
+)
 
 _MODES: Final = (RiskMode.NORMAL, RiskMode.REDUCE_RISK_ONLY, RiskMode.OBSERVE_ONLY)
 _INF: Final = INF
@@ -316,23 +322,42 @@ def all_clear(
     n = params.loss_streak_reduce
     if n is not None and loss_streak >= n and loss_streak > state.last_loss_streak:
         return False
-    if day_anchor(now, resolve_timezone(params.timezone)) != state.day_anchor:
+    if _anchor(now, params.timezone) != state.day_anchor:
         return False
-    drawdown = hwm - equity
-    values = {
-        "drawdown": drawdown,
-        "drawdown_ratio": _ratio(drawdown, hwm),
-        "daily_loss": max(ZERO, state.day_start_realized - realized_pnl),
-        "quote_age_s": max(Decimal(str(quote_age_s)), ZERO),
-        "spread_bps": spread_bps,
-        "exposure_ratio": _ratio(positions_value, equity),
-        "concentration_ratio": _ratio(largest_position_value, equity),
-    }
     for _trigger, name, _reduce, _observe, reduce_rel, observe_rel in _limits(params):
-        value = values[name]
+        # Only metrics that have a threshold are computed (the same formulas as _metrics).
+        if name == "drawdown":
+            value: Decimal | None = hwm - equity
+        elif name == "drawdown_ratio":
+            value = _ratio(hwm - equity, hwm)
+        elif name == "daily_loss":
+            value = max(ZERO, state.day_start_realized - realized_pnl)
+        elif name == "quote_age_s":
+            value = max(Decimal(str(quote_age_s)), ZERO)
+        elif name == "spread_bps":
+            value = spread_bps
+        elif name == "exposure_ratio":
+            value = _ratio(positions_value, equity)
+        else:
+            value = _ratio(largest_position_value, equity)
         if value is not None and _level(value, reduce_rel, observe_rel):
             return False
     return True
+
+
+_DAY_WINDOWS: dict[str, tuple[datetime, datetime, str]] = {}
+
+
+def _anchor(now: datetime, timezone: str) -> str:
+    """:func:`day_anchor` of ``now``, reusing the last computed day while ``now`` is in it."""
+    window = _DAY_WINDOWS.get(timezone)
+    if window is not None and window[0] <= now < window[1]:
+        return window[2]
+    tz = resolve_timezone(timezone)
+    day = trading_day(now, tz)
+    start, end = day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
+    _DAY_WINDOWS[timezone] = (start, end, day.isoformat())
+    return day.isoformat()
 
 
 def decide_risk_budget(

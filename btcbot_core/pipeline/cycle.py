@@ -132,15 +132,11 @@ class _Cycle:
         self._lap("risk")
 
         positions = ledger.positions()
-        live = tuple(s.live_orders.values())
-        reserved = sum(
-            (
-                o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
-                for o in live
-                if o.side is Side.BUY and o.status.is_live
-            ),
-            ZERO,
-        )
+        live = tuple(s.live_orders.values()) if s.live_orders else ()
+        reserved = ZERO
+        for o in live:  # TRY promised to our own resting buys is not free cash
+            if o.side is Side.BUY and o.status.is_live:
+                reserved += o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
         context = StrategyContext(
             now=now,
             market=market,

@@ -86,3 +86,17 @@ def test_a_calm_steady_state_is_all_clear() -> None:
     worse = RiskInputs(equity=D(9000), realized_pnl=D(-600), quote_age_s=1.0)
     assert not clear(state, worse, params, T0 + timedelta(minutes=3))
     assert not clear(state, calm, params, T0 + timedelta(days=1))  # day rollover
+
+
+@pytest.mark.property
+@given(
+    st.integers(0, 400 * 86400),
+    st.sampled_from(["Europe/Istanbul", "UTC", "+03:00", "America/New_York"]),
+)
+def test_cached_day_anchor_equals_the_direct_one(offset: int, tz: str) -> None:
+    from btcbot_core.risk_budget import _anchor
+    from btcbot_core.trading_day import day_anchor, resolve_timezone
+
+    for step in (0, 1, 3599, 3600 * 5, 86399):  # walk across day boundaries and DST changes
+        now = T0 + timedelta(seconds=offset + step)
+        assert _anchor(now, tz) == day_anchor(now, resolve_timezone(tz))
