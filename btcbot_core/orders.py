@@ -238,12 +238,41 @@ class Order:
                 f"order {self.client_order_id}: exchange id {self.exchange_order_id} "
                 f"cannot change to {exchange_order_id}"
             )
-        return attrs.evolve(
-            self,
-            status=status,
-            updated_at=now,
-            exchange_order_id=exchange_order_id or self.exchange_order_id,
-            reason=reason or self.reason,
+        return self._with(
+            status,
+            now,
+            exchange_order_id or self.exchange_order_id,
+            reason or self.reason,
+            self.filled_qty,
+            self.filled_notional,
+        )
+
+    def _with(
+        self,
+        status: OrderStatus,
+        updated_at: datetime,
+        exchange_order_id: str | None,
+        reason: str,
+        filled_qty: Decimal,
+        filled_notional: Decimal,
+    ) -> Order:
+        """A copy with the changing fields replaced: the hot path's ``attrs.evolve`` (which
+        gathers every field by name), as one positional constructor call (converters still
+        run; they are idempotent on the ``Decimal`` values already held)."""
+        return self.__class__(
+            self.client_order_id,
+            self.pair,
+            self.side,
+            self.quantity,
+            self.price,
+            self.order_type,
+            status,
+            self.created_at,
+            updated_at,
+            exchange_order_id,
+            filled_qty,
+            filled_notional,
+            reason,
         )
 
     def apply_fill(self, fill: Fill) -> Order:
@@ -264,15 +293,17 @@ class Order:
                 f"order {self.client_order_id}: fills {filled} exceed quantity {self.quantity}"
             )
         status = OrderStatus.FILLED if filled == self.quantity else OrderStatus.PARTIALLY_FILLED
-        base = self
         if self.status is OrderStatus.CANCELED:
             status = OrderStatus.CANCELED
-        else:
-            base = self.transition(status, fill.timestamp)
-        return attrs.evolve(
-            base,
-            status=status,
-            filled_qty=filled,
-            filled_notional=self.filled_notional + fill.notional,
-            updated_at=max(self.updated_at, fill.timestamp),
+        elif status not in TRANSITIONS[self.status]:  # as transition(status) would check
+            raise OrderStateError(
+                f"order {self.client_order_id}: illegal transition {self.status} -> {status}"
+            )
+        return self._with(
+            status,
+            max(self.updated_at, fill.timestamp),
+            self.exchange_order_id,
+            self.reason,
+            filled,
+            self.filled_notional + fill.notional,
         )

@@ -38,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -51,6 +53,12 @@ from btcbot_core.ports import ExchangeOrder
 _S = OrderStatus
 _LIVE_ON_EXCHANGE: Final = frozenset({_S.SUBMITTED, _S.OPEN, _S.PARTIALLY_FILLED, _S.FILLED})
 FillKey = tuple[Pair, str]
+_BY_COID: Final = attrgetter("client_order_id")
+_NO_EXCHANGE_ORDERS: Final[Mapping[str, ExchangeOrder]] = MappingProxyType({})
+
+
+def _fill_order(fill: Fill) -> tuple[datetime, str, str]:
+    return fill.timestamp, str(fill.pair), fill.fill_id
 
 
 @attrs.frozen
@@ -133,7 +141,7 @@ def _dedupe(
 ) -> tuple[list[Fill], list[FillKey]]:
     new: dict[FillKey, Fill] = {}
     skipped: list[FillKey] = []
-    for fill in sorted(fills, key=lambda f: (f.timestamp, str(f.pair), f.fill_id)):
+    for fill in sorted(fills, key=_fill_order) if len(fills) > 1 else fills:
         key = (fill.pair, fill.fill_id)
         if key in new:
             skipped.append(key)
@@ -316,20 +324,23 @@ def reconcile(
     """
     if now.tzinfo is None:
         raise ValidationError("reconcile: now must be timezone-aware")
-    coids = [o.client_order_id for o in local_orders]
-    if len(set(coids)) != len(coids):
+    ordered = sorted(local_orders, key=_BY_COID)
+    known = {o.client_order_id for o in ordered}
+    if len(known) != len(ordered):
         raise ValidationError("reconcile: local orders repeat a client order id")
     lookups = lookups or {}
     work = _Work()
-    open_by_coid = {e.client_order_id: e for e in exchange_open if e.client_order_id}
-    open_by_eid = {e.exchange_order_id: e for e in exchange_open}
+    open_by_coid = open_by_eid = _NO_EXCHANGE_ORDERS
+    if exchange_open:
+        open_by_coid = {e.client_order_id: e for e in exchange_open if e.client_order_id}
+        open_by_eid = {e.exchange_order_id: e for e in exchange_open}
 
     # 1. match every local order; learn exchange ids for fill matching
     matched: dict[str, tuple[ExchangeOrder | None, bool]] = {}
     claimed: set[str] = set()
     conflicted: set[str] = set()  # left as they are (fills still apply); their pair is blocked
     eid_owner: dict[str, str] = {}
-    for order in sorted(local_orders, key=lambda o: o.client_order_id):
+    for order in ordered:
         ex, asked = _match(order, open_by_coid, open_by_eid, lookups)
         if ex is not None:
             claimed.add(ex.exchange_order_id)
@@ -363,7 +374,7 @@ def reconcile(
 
     # 3. new order states
     updates: list[OrderUpdate] = []
-    for before in sorted(local_orders, key=lambda o: o.client_order_id):
+    for before in ordered:
         coid = before.client_order_id
         mark = len(work.reasons)
         ex, asked = matched[coid]
@@ -382,10 +393,9 @@ def reconcile(
             order = _missing(order, asked, now, work)
         if order.status is _S.UNKNOWN:
             work.blocked.add(order.pair)
-        if order != before:
+        if order is not before and order != before:
             updates.append(OrderUpdate(before, order, tuple(work.reasons[mark:])))
 
-    known = set(coids)
     foreign = tuple(
         e
         for e in exchange_open

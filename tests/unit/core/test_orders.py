@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
@@ -135,3 +136,124 @@ def test_fill_validation() -> None:
         Fill("f", "o", "c", BTCTRY, Side.BUY, "100", "1", "-1", "TRY", T0)
     with pytest.raises(ValidationError):
         Fill("f", "o", "c", BTCTRY, Side.BUY, "100", "1", "0", "TRY", datetime(2024, 1, 1))
+
+
+# --- the hot-path copies agree with the attrs.evolve reference they replaced ---------------
+
+
+def _reference_transition(
+    order: Order, status: OrderStatus, now: datetime, eid: str | None, reason: str
+) -> Order:
+    if status not in TRANSITIONS[order.status]:
+        raise OrderStateError(
+            f"order {order.client_order_id}: illegal transition {order.status} -> {status}"
+        )
+    if eid is not None and order.exchange_order_id is not None and eid != order.exchange_order_id:
+        raise OrderStateError(
+            f"order {order.client_order_id}: exchange id {order.exchange_order_id} "
+            f"cannot change to {eid}"
+        )
+    return attrs.evolve(
+        order,
+        status=status,
+        updated_at=now,
+        exchange_order_id=eid or order.exchange_order_id,
+        reason=reason or order.reason,
+    )
+
+
+def _transition(
+    order: Order, status: OrderStatus, now: datetime, eid: str | None, reason: str
+) -> Order:
+    return order.transition(status, now, exchange_order_id=eid, reason=reason)
+
+
+def _reference_apply_fill(order: Order, f: Fill) -> Order:
+    if f.client_order_id != order.client_order_id and f.order_id != (order.exchange_order_id or ""):
+        raise OrderStateError(f"fill {f.fill_id} does not belong to {order.client_order_id}")
+    if f.side is not order.side or f.pair != order.pair:
+        raise OrderStateError(f"fill {f.fill_id}: side/pair differ from the order")
+    filled = order.filled_qty + f.quantity
+    if filled > order.quantity:
+        raise OrderStateError(
+            f"order {order.client_order_id}: fills {filled} exceed quantity {order.quantity}"
+        )
+    status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
+    base = order
+    if order.status is OrderStatus.CANCELED:
+        status = OrderStatus.CANCELED
+    else:
+        base = _reference_transition(order, status, f.timestamp, None, "")
+    return attrs.evolve(
+        base,
+        status=status,
+        filled_qty=filled,
+        filled_notional=order.filled_notional + f.notional,
+        updated_at=max(order.updated_at, f.timestamp),
+    )
+
+
+def _outcome(step: Callable[..., Order], *args: object) -> Order | tuple[str, str]:
+    try:
+        return step(*args)
+    except OrderStateError as exc:
+        return ("raises", str(exc))
+
+
+_STEPS = st.one_of(
+    st.tuples(
+        st.just("transition"),
+        st.sampled_from(list(OrderStatus)),
+        st.integers(-60, 60),
+        st.sampled_from([None, "", "ex1", "ex2"]),
+        st.sampled_from(["", "why"]),
+    ),
+    st.tuples(
+        st.just("fill"),
+        st.sampled_from(["0.25", "0.5", "1", "2"]),
+        st.integers(-60, 60),
+        st.sampled_from(["bbtest", "other"]),
+        st.sampled_from(["ex1", "ex2"]),
+    ),
+)
+
+
+@pytest.mark.property
+@given(st.lists(_STEPS, max_size=10), st.sampled_from([None, "ex1"]), st.sampled_from(["", "r"]))
+def test_transition_and_apply_fill_agree_with_attrs_evolve(
+    steps: list[tuple[object, ...]], eid: str | None, reason: str
+) -> None:
+    order = attrs.evolve(Order.planned(request(), T0), exchange_order_id=eid, reason=reason)
+    for i, (kind, a, seconds, b, c) in enumerate(steps):
+        now = T0 + timedelta(seconds=seconds)  # type: ignore[arg-type]
+        if kind == "transition":
+            got = _outcome(_transition, order, a, now, b, c)
+            want = _outcome(_reference_transition, order, a, now, b, c)
+        else:
+            f = Fill(f"f{i}", c, b, BTCTRY, Side.BUY, "100", a, "0.1", "TRY", now)  # type: ignore[arg-type]
+            got = _outcome(Order.apply_fill, order, f)
+            want = _outcome(_reference_apply_fill, order, f)
+        assert got == want
+        if isinstance(got, Order):
+            assert type(got) is Order
+            order = got
+
+
+def test_order_copy_lists_every_field() -> None:
+    # Order._with passes every field positionally: a new field must be added there too
+    # (a defaulted one would otherwise silently reset on every transition).
+    assert [f.name for f in attrs.fields(Order)] == [
+        "client_order_id",
+        "pair",
+        "side",
+        "quantity",
+        "price",
+        "order_type",
+        "status",
+        "created_at",
+        "updated_at",
+        "exchange_order_id",
+        "filled_qty",
+        "filled_notional",
+        "reason",
+    ]

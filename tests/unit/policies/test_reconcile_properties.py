@@ -178,3 +178,13 @@ def test_updates_follow_the_state_machine_and_fills_account_exactly(sc: Scenario
     assert unknown <= plan.blocked_pairs
     for order in plan.resendable:
         assert order.exchange_order_id is None and order.filled_qty == 0
+
+
+@given(sc=scenarios())
+def test_the_plan_does_not_depend_on_input_order(sc: Scenario) -> None:
+    plan = _run(sc, sc.local, sc.already)
+    assert _run(sc, sc.local[::-1], sc.already) == plan
+    keys = [(f.pair, f.fill_id) for f in sc.fills]
+    if len(keys) == len(set(keys)):  # a repeated fill id keeps the first copy reported
+        shuffled = attrs.evolve(sc, fills=sc.fills[::-1])
+        assert _run(shuffled, sc.local, sc.already) == plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -189,3 +190,27 @@ def test_checkpoint_sequence_invariants(steps: list[tuple[int, Decimal]], share:
         # conservation: capital + treasury move exactly with realized PnL (minus the floor)
         assert new.trading_capital + new.treasury == D(300) + realized + unabsorbed
         cap = new
+
+
+def test_new_state_is_what_attrs_evolve_made() -> None:
+    # apply_checkpoint builds the new CapitalState positionally (cheaper than attrs.evolve);
+    # a new CapitalState field must be passed there too, or it would reset at every checkpoint.
+    assert [f.name for f in attrs.fields(CapitalState)] == [
+        "trading_capital",
+        "treasury",
+        "checkpoint_event_count",
+        "checkpoint_realized",
+        "updated_at",
+    ]
+    start = state(capital="1000", treasury="7", count=3, realized="-2")
+    for realized in (D("10"), D("-5"), D("-2000"), D("-2")):
+        new, dec = apply_checkpoint(start, 5, realized, T0 + timedelta(hours=1), P)
+        assert new == attrs.evolve(
+            start,
+            trading_capital=start.trading_capital + dec.trading_delta,
+            treasury=start.treasury + dec.treasury_delta,
+            checkpoint_event_count=5,
+            checkpoint_realized=realized,
+            updated_at=T0 + timedelta(hours=1),
+        )
+        assert type(new) is CapitalState
