@@ -237,6 +237,10 @@ class SimulatedExchange:
         hit = self._by_pair_object.get(id(pair))
         if hit is not None and hit[0] is pair:
             book: PairBook | None = hit[1]
+            if limit == 1:
+                last = hit[1].last_bar
+                if last is not None and last.interval_s == interval_s:
+                    return [last]
         else:
             book = self._books.get(pair)
             if book is not None:
@@ -302,11 +306,14 @@ class SimulatedExchange:
                 f"client order id {request.client_order_id} already used",
                 code=RejectCode.DUPLICATE_CLIENT_ORDER_ID,
             )
-        touch = self._touch(book)
         market = request.order_type is OrderType.MARKET
-        reference = None
-        if touch is not None:
-            reference = touch.ask if request.side is Side.BUY else touch.bid
+        buy = request.side is Side.BUY
+        if self._mode is MatchMode.QUOTES:
+            touch = book.quote
+            reference = None if touch is None else touch.ask if buy else touch.bid
+        else:  # the prices of bar_quote(), without building the Quote
+            prices = book.touch_prices(self._half_spread)
+            reference = None if prices is None else prices[1] if buy else prices[0]
         violations = book.rules.check(request.side, request.price, request.quantity, reference)
         if violations:
             detail = "; ".join(v.detail for v in violations)
@@ -323,7 +330,7 @@ class SimulatedExchange:
             else:
                 cap = band_price(request.side, reference, self._band, book.rules)
         now = self.now()
-        if request.side is Side.BUY:
+        if buy:
             lock_asset = request.pair.quote
             worst = request.price if request.price is not None else cap
             assert worst is not None
@@ -385,8 +392,8 @@ class SimulatedExchange:
         out: list[ExchangeOrder] = []
         for pair in pairs:
             book = self._books.get(pair)
-            if book is not None:
-                out.extend(o.view() for o in book.live)
+            if book is not None and book.live:
+                out += [o.view() for o in book.live]  # views are cached per order
         return out
 
     def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
@@ -413,9 +420,11 @@ class SimulatedExchange:
         first, at most ``fill_page_size``; the returned cursor continues after the page."""
         fault = self.faults.for_call(Operation.FILLS)
         book = self._book(pair)
+        if fault is None:
+            return book.page_after(cursor, self._page)
         start, page = book.fill_page(cursor, self._page)
         end = start + len(page)
-        if fault is not None and fault.kind is FaultKind.DUPLICATE_FILL:
+        if fault.kind is FaultKind.DUPLICATE_FILL:
             if start > 0:  # an overlapping page: the last fill already read comes again
                 page = [book.fills[start - 1], *page]
             elif page:

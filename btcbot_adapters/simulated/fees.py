@@ -17,6 +17,7 @@ Units and rounding (the one place they are decided):
 
 from __future__ import annotations
 
+import functools
 from decimal import (
     ROUND_CEILING,
     ROUND_FLOOR,
@@ -59,6 +60,9 @@ def _check_scale(_inst: object, attribute: attrs.Attribute[int], value: int) -> 
 class FeeSchedule:
     """Maker/taker fee rates (bps of notional) and the tax on the fee (ratio of the fee).
 
+    The derived ratios and ``quantum`` are computed once per schedule (cached: the schedule is
+    immutable) because every fill and every buy lock reads them.
+
     ``FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2")``: a 1,000 TRY taker fill
     pays ``2.00000000`` TRY fee and ``0.40000000`` TRY tax.
     """
@@ -72,22 +76,22 @@ class FeeSchedule:
         if self.max_rate * (1 + self.tax_ratio) >= 1:
             raise ValidationError("fee rate × (1 + tax ratio) must be below 100 %")
 
-    @property
+    @functools.cached_property
     def maker_rate(self) -> Decimal:
         """Maker fee as a ratio of notional."""
         return bps(self.maker_bps)
 
-    @property
+    @functools.cached_property
     def taker_rate(self) -> Decimal:
         """Taker fee as a ratio of notional."""
         return bps(self.taker_bps)
 
-    @property
+    @functools.cached_property
     def max_rate(self) -> Decimal:
         """The larger of the maker and taker ratios (what a buy order locks for)."""
         return max(self.maker_rate, self.taker_rate)
 
-    @property
+    @functools.cached_property
     def quantum(self) -> Decimal:
         """The smallest fee unit: ``10**-fee_scale`` of the quote asset."""
         return Decimal(1).scaleb(-self.fee_scale)
@@ -117,11 +121,14 @@ class FeeAccumulator:
     ) -> tuple[Decimal, Decimal]:
         """Fee and tax (quote asset, ``fee_scale`` places) of a fill of ``notional``."""
         rate = schedule.maker_rate if maker else schedule.taker_rate
+        quantum = schedule.quantum
         self.raw_fee = EXACT.add(self.raw_fee, EXACT.multiply(notional, rate))
-        cap = notional.quantize(schedule.quantum, rounding=ROUND_FLOOR)
-        fee = min(EXACT.subtract(schedule.round_up(self.raw_fee), self.fee_paid), cap)
+        cap = notional.quantize(quantum, rounding=ROUND_FLOOR)
+        fee = self.raw_fee.quantize(quantum, rounding=ROUND_CEILING)  # schedule.round_up
+        fee = min(EXACT.subtract(fee, self.fee_paid), cap)
         self.fee_paid = EXACT.add(self.fee_paid, fee)
-        owed_tax = schedule.round_up(EXACT.multiply(self.fee_paid, schedule.tax_ratio))
+        owed_tax = EXACT.multiply(self.fee_paid, schedule.tax_ratio)
+        owed_tax = owed_tax.quantize(quantum, rounding=ROUND_CEILING)
         owed_tax = EXACT.subtract(owed_tax, self.tax_paid)
         tax = min(owed_tax, EXACT.subtract(cap, fee))
         self.tax_paid = EXACT.add(self.tax_paid, tax)

@@ -36,12 +36,18 @@ def band_price(side: Side, reference: Decimal, band: Decimal, rules: SymbolRules
     return quantize_down(reference * (ONE - band), step)
 
 
-def synthesise_quote(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> Quote:
-    """Top of book implied by a bar: ``close × (1 ∓ half_spread)`` (bid down, ask up, bid at
-    least one step), observed at the bar's close time."""
+def touch_prices(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> tuple[Decimal, Decimal]:
+    """``(bid, ask)`` implied by a bar: ``close × (1 ∓ half_spread)`` (bid down, ask up, bid at
+    least one step). Always a valid quote: ``0 < bid <= ask`` (a bar's close is > 0)."""
     bid = ask = bar.close
     if half_spread:
         step = rules.effective_price_step
         bid = max(quantize_down(bar.close * (ONE - half_spread), step), step)
         ask = quantize_up(bar.close * (ONE + half_spread), step)
+    return bid, ask
+
+
+def synthesise_quote(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> Quote:
+    """Top of book implied by a bar (:func:`touch_prices`), observed at the bar's close time."""
+    bid, ask = touch_prices(rules, bar, half_spread)
     return Quote(rules.pair, bid, ask, bar.open_time + timedelta(seconds=bar.interval_s))

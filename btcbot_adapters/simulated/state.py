@@ -2,7 +2,7 @@
 
 These are plain ``__slots__`` classes, not attrs: they sit on the per-bar path and are
 mutated in place. Core values (``ExchangeOrder``, ``Balance``) are built only when a port
-method is called.
+method is called; an order's ``ExchangeOrder`` is then kept until the order changes.
 
 Wallet units: each asset's ``free`` and ``locked`` are exact ``Decimal`` amounts of that
 asset (all arithmetic in the ``EXACT`` context: never rounded). ``free`` may be spent;
@@ -17,13 +17,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
-from btcbot_adapters.simulated.pricing import synthesise_quote
+from btcbot_adapters.simulated.pricing import synthesise_quote, touch_prices
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
 from btcbot_core.money import ZERO, to_decimal
 from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
-from btcbot_core.ports import Balance, ExchangeOrder
+from btcbot_core.ports import Balance, ExchangeOrder, FillPage
 from btcbot_core.rules import SymbolRules
 
 
@@ -101,6 +101,7 @@ class SimOrder:
         "side",
         "status",
         "updated_at",
+        "viewed",
     )
 
     def __init__(
@@ -136,6 +137,7 @@ class SimOrder:
         self.fill_count = 0
         self.fees = FeeAccumulator()
         self.reason = ""
+        self.viewed: ExchangeOrder | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -146,8 +148,18 @@ class SimOrder:
         return self.side is Side.BUY
 
     def view(self) -> ExchangeOrder:
-        """The port value for this order."""
-        return ExchangeOrder(
+        """The port value for this order: the one built last time while the fields it shows
+        are the same objects (a fill or close replaces ``filled_qty``/``status``/
+        ``updated_at``; the rest never change after acceptance)."""
+        seen = self.viewed
+        if (
+            seen is not None
+            and seen.filled_qty is self.filled_qty
+            and seen.status is self.status
+            and seen.updated_at is self.updated_at
+        ):
+            return seen
+        self.viewed = seen = ExchangeOrder(
             exchange_order_id=self.exchange_order_id,
             client_order_id=self.client_order_id,
             pair=self.pair,
@@ -160,13 +172,15 @@ class SimOrder:
             created_at=self.created_at,
             updated_at=self.updated_at,
         )
+        return seen
 
 
 class PairBook:
     """Everything the exchange keeps for one pair: rules, market data, live orders, fills.
 
     ``history`` is bounded (``maxlen``); ``live`` holds only non-terminal orders in time
-    priority (creation order); ``fills`` grows with real fills only.
+    priority (creation order); ``fills`` grows with real fills only. ``synth``, ``touch`` and
+    ``tail`` cache values derived from the last bar or the fill count (checked on use).
     """
 
     __slots__ = (
@@ -182,6 +196,8 @@ class PairBook:
         "quote",
         "rules",
         "synth",
+        "tail",
+        "touch",
         "urgent",
     )
 
@@ -199,6 +215,8 @@ class PairBook:
         self.min_sell: Decimal | None = None
         self.urgent = False
         self.synth: tuple[Bar, Quote] | None = None
+        self.touch: tuple[Bar, Decimal, Decimal] | None = None
+        self.tail: tuple[int, FillPage] | None = None
 
     def bar_quote(self, half_spread: Decimal, stale: bool) -> Quote | None:
         """The quote implied by the last bar (the one before when ``stale``), cached per bar."""
@@ -211,6 +229,29 @@ class PairBook:
         quote = synthesise_quote(self.rules, bar, half_spread)
         self.synth = (bar, quote)
         return quote
+
+    def touch_prices(self, half_spread: Decimal) -> tuple[Decimal, Decimal] | None:
+        """``(bid, ask)`` of :meth:`bar_quote` for the last bar (no ``Quote`` built), cached."""
+        bar = self.last_bar
+        if bar is None:
+            return None
+        cached = self.touch
+        if cached is None or cached[0] is not bar:
+            bid, ask = touch_prices(self.rules, bar, half_spread)
+            self.touch = cached = (bar, bid, ask)
+        return cached[1], cached[2]
+
+    def page_after(self, cursor: str | None, size: int) -> FillPage:
+        """:meth:`fill_page` as a port value. The empty page at the end (the usual poll) is
+        built once per fill count and shared."""
+        tail = self.tail
+        if tail is not None and tail[0] == len(self.fills) and cursor == tail[1].cursor:
+            return tail[1]
+        start, fills = self.fill_page(cursor, size)
+        page = FillPage(tuple(fills), str(start + len(fills)))
+        if not fills:  # then start == len(self.fills)
+            self.tail = (start, page)
+        return page
 
     def fill_page(self, cursor: str | None, size: int) -> tuple[int, list[Fill]]:
         """``(start, fills)``: up to ``size`` fills after ``cursor``, the count of fills
