@@ -231,7 +231,8 @@ class PairBook:
         return quote
 
     def touch_prices(self, half_spread: Decimal) -> tuple[Decimal, Decimal] | None:
-        """``(bid, ask)`` of :meth:`bar_quote` for the last bar (no ``Quote`` built), cached."""
+        """``(bid, ask)`` of :meth:`bar_quote` for the last bar (no ``Quote`` built), cached
+        per bar like ``bar_quote`` (``half_spread`` is the exchange's constant)."""
         bar = self.last_bar
         if bar is None:
             return None
