@@ -46,6 +46,16 @@ from btcbot_core.strategies.base import check_range, dec_param
 #: quantities are exact, and a floor division for sizing.
 _EXACT: Final = Context(prec=200)
 _FLOOR: Final = Context(prec=60, rounding=ROUND_FLOOR)
+_CENT: Final = Decimal("0.01")
+
+
+def _kurus(value: Decimal) -> Decimal:
+    """:func:`~btcbot_core.money.kurus`, by one ``quantize`` when the context's precision
+    holds ``value`` (then ``value / 0.01`` is exact and both floor the same number; see
+    ``rules._is_power_of_ten``). A property test holds it to ``kurus``."""
+    if +value == value:
+        return value.quantize(_CENT, rounding=ROUND_FLOOR)
+    return kurus(value)
 
 
 class AllocationCode(enum.StrEnum):
@@ -85,7 +95,7 @@ def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
     free = max(ZERO, cash - params.try_cash_target)
     if params.try_cash_max > 0:
         free = min(free, params.try_cash_max - params.try_cash_target)
-    return kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
+    return _kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
 
 
 @attrs.frozen
@@ -131,7 +141,7 @@ def _budget(
                 )
     if size_multiplier == 0 and why is None:
         why = Reason(AllocationCode.SIZE_MULTIPLIER_ZERO, "risk budget size multiplier is 0")
-    return kurus(budget * size_multiplier), why
+    return _kurus(budget * size_multiplier), why
 
 
 def allocate(
@@ -155,9 +165,9 @@ def allocate(
     dropped: list[RejectedIntent] = []
     adjusted: list[tuple[OrderIntent, Reason]] = []
     left = budget
-    for intent in (i for i in intents if i.side is Side.BUY):
-        pair_rules = rules.get(intent.pair)
-        min_notional = ZERO if pair_rules is None else pair_rules.min_notional
+    for intent in intents:
+        if intent.side is not Side.BUY:
+            continue
         price = intent.price if intent.price is not None else marks.get(intent.pair)
         if intent.notional is not None:
             cost = intent.notional
@@ -175,6 +185,8 @@ def allocate(
             kept.append(intent)
             left = _EXACT.subtract(left, cost)
             continue
+        pair_rules = rules.get(intent.pair)
+        min_notional = ZERO if pair_rules is None else pair_rules.min_notional
         if left <= 0 or left < min_notional:
             dropped.append(
                 RejectedIntent(intent, (_no_room(left, budget, budget_reason, min_notional),))

@@ -39,6 +39,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -50,6 +51,8 @@ from btcbot_core.orders import Order, OrderIntent, OrderRequest, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.rules import RuleViolation, SymbolRules, ViolationCode
 from btcbot_core.strategies.base import check_range, dec_param, int_param
+
+_ZERO_TIME: Final = timedelta(0)
 
 
 class RiskCode(enum.StrEnum):
@@ -190,35 +193,17 @@ def quantize_intents(
             rejected.append(RejectedIntent(intent, (reason,)))
             continue
         mark = marks.get(intent.pair)
-        price = None
-        if intent.price is not None:
-            price = pair_rules.round_price(intent.price, intent.side)
-        sizing_price = mark if intent.price is None else price
-        if intent.quantity is not None:
-            raw_qty = intent.quantity
-        elif price is not None and price <= 0:
-            reason = Reason(
-                ViolationCode.ROUNDS_TO_ZERO.value,
-                f"price {intent.price} rounds to 0 at step {pair_rules.effective_price_step}",
-            )
-            rejected.append(RejectedIntent(intent, (reason,)))
+        raw_qty = (
+            intent.quantity if intent.quantity is not None else _size(intent, pair_rules, mark)
+        )
+        if isinstance(raw_qty, Reason):
+            rejected.append(RejectedIntent(intent, (raw_qty,)))
             continue
-        elif sizing_price is None or sizing_price <= 0:
-            reason = Reason(
-                RiskCode.NO_REFERENCE_PRICE,
-                f"cannot size a {intent.notional} TRY {intent.side} of {intent.pair}: no price",
-            )
-            rejected.append(RejectedIntent(intent, (reason,)))
-            continue
-        else:
-            assert intent.notional is not None
-            raw_qty = intent.notional / sizing_price
-        qprice, qty, problems = pair_rules.quantize(intent.side, intent.price, raw_qty)
-        reasons = _violations(problems)
-        if not reasons:
-            reasons = _violations(pair_rules.check(intent.side, qprice, qty, mark))
-        if reasons:
-            rejected.append(RejectedIntent(intent, tuple(reasons)))
+        qprice, qty, problems = pair_rules.quantize_checked(
+            intent.side, intent.price, raw_qty, mark
+        )
+        if problems:
+            rejected.append(RejectedIntent(intent, tuple(_violations(problems))))
             continue
         requests.append(
             OrderRequest(
@@ -234,18 +219,42 @@ def quantize_intents(
     return QuantizeResult(tuple(requests), tuple(rejected), tuple(sources))
 
 
+def _size(intent: OrderIntent, pair_rules: SymbolRules, mark: Decimal | None) -> Decimal | Reason:
+    """A notional intent's quantity at its rounded limit price (a market one's at the mark)."""
+    price = mark
+    if intent.price is not None:
+        price = pair_rules.round_price(intent.price, intent.side)
+        if price <= 0:
+            return Reason(
+                ViolationCode.ROUNDS_TO_ZERO.value,
+                f"price {intent.price} rounds to 0 at step {pair_rules.effective_price_step}",
+            )
+    if price is None or price <= 0:
+        return Reason(
+            RiskCode.NO_REFERENCE_PRICE,
+            f"cannot size a {intent.notional} TRY {intent.side} of {intent.pair}: no price",
+        )
+    assert intent.notional is not None
+    return intent.notional / price
+
+
 def evaluate_risk(
-    requests: Sequence[OrderRequest], context: RiskContext, params: RiskPolicyParams
+    requests: Sequence[OrderRequest],
+    context: RiskContext,
+    params: RiskPolicyParams,
+    *,
+    rules_checked: bool = False,
 ) -> RiskPolicyDecision:
-    """Approve or reject each request (see the module docstring for the rules)."""
+    """Approve or reject each request (see the module docstring for the rules).
+
+    ``rules_checked=True`` promises that :func:`quantize_intents` made every request with
+    ``context.rules`` and ``context.marks``; the symbol rules, which passed there, are skipped.
+    """
     ordered = [r for r in requests if r.side is Side.SELL] + [
         r for r in requests if r.side is Side.BUY
     ]
-    live = [
-        o
-        for o in context.open_orders
-        if o.status.is_live and o.client_order_id not in context.cancelling
-    ]
+    gone = context.cancelling
+    live = [o for o in context.open_orders if o.status.is_live and o.client_order_id not in gone]
     open_count: dict[Pair, int] = {}
     open_buy_try: dict[Pair, Decimal] = {}
     open_sell_qty: dict[Pair, Decimal] = {}
@@ -259,18 +268,21 @@ def evaluate_risk(
         else:
             open_sell_qty[order.pair] = open_sell_qty.get(order.pair, ZERO) + order.remaining_qty
     seen_ids = {o.client_order_id for o in live}
-    cooldown = timedelta(seconds=params.cooldown_seconds)
+    seconds = params.cooldown_seconds
+    cooldown = timedelta(seconds=seconds) if seconds else _ZERO_TIME
+    last_order_at, now = context.last_order_at, context.now
     approved: list[OrderRequest] = []
     rejected: list[RejectedRequest] = []
     cycle_buy = ZERO
-    for request in ordered:
+    last_k = len(ordered) - 1
+    for k, request in enumerate(ordered):
         pair, side = request.pair, request.side
         reasons: list[Reason] = []
         rules = context.rules.get(pair)
         mark = context.marks.get(pair)
         if rules is None:
             reasons.append(Reason(RiskCode.NO_RULES, f"no symbol rules for {pair}"))
-        else:
+        elif not rules_checked:
             reasons.extend(_violations(rules.check(side, request.price, request.quantity, mark)))
         if request.client_order_id in seen_ids:
             reasons.append(
@@ -289,7 +301,7 @@ def evaluate_risk(
                     f"{len(approved)} approved; MAX_ORDERS_PER_CYCLE={params.max_orders_per_cycle}",
                 )
             )
-        n_open = open_count.get(pair, 0)
+        n_open = open_count.get(pair, 0) if open_count else 0
         if n_open >= params.max_open_orders_per_symbol:
             reasons.append(
                 Reason(
@@ -298,9 +310,9 @@ def evaluate_risk(
                     f"{params.max_open_orders_per_symbol}",
                 )
             )
-        last = context.last_order_at.get((pair, side))
-        if last is not None and context.now - last < cooldown:
-            wait = (last + cooldown - context.now).total_seconds()
+        last = last_order_at.get((pair, side)) if last_order_at else None
+        if last is not None and now - last < cooldown:
+            wait = (last + cooldown - now).total_seconds()
             reasons.append(
                 Reason(
                     RiskCode.COOLDOWN,
@@ -310,7 +322,8 @@ def evaluate_risk(
             )
         if side is Side.SELL:
             pos = context.positions.get(pair.base)
-            free = (ZERO if pos is None else pos.quantity) - open_sell_qty.get(pair, ZERO)
+            selling = open_sell_qty.get(pair, ZERO) if open_sell_qty else ZERO
+            free = (ZERO if pos is None else pos.quantity) - selling
             if request.quantity > free:
                 reasons.append(
                     Reason(
@@ -327,11 +340,15 @@ def evaluate_risk(
             rejected.append(RejectedRequest(request, tuple(reasons)))
             continue
         approved.append(request)
+        if side is Side.BUY:
+            assert notional is not None  # a buy without one was rejected above
+            cycle_buy += notional
+        if k == last_k:
+            break  # the books below are only read by later requests
         seen_ids.add(request.client_order_id)
         open_count[pair] = n_open + 1
         if side is Side.BUY:
             assert notional is not None
-            cycle_buy += notional
             open_buy_try[pair] = open_buy_try.get(pair, ZERO) + notional
         else:
             open_sell_qty[pair] = open_sell_qty.get(pair, ZERO) + request.quantity
@@ -366,7 +383,7 @@ def _buy_caps(
     pos = context.positions.get(pair.base)
     held = ZERO if pos is None else pos.quantity
     held_try = held * mark if mark is not None else ZERO
-    exposure = held_try + open_buy_try.get(pair, ZERO) + notional
+    exposure = held_try + (open_buy_try.get(pair, ZERO) if open_buy_try else ZERO) + notional
     if exposure > params.max_position_try_per_symbol:
         out.append(
             Reason(

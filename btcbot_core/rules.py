@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import attrs
 
@@ -57,6 +57,19 @@ def _whole_multiple(step: Decimal) -> Decimal:
     return Decimal(math.lcm(units, scale) // scale)
 
 
+def _is_power_of_ten(step: Decimal) -> bool:
+    """Whether ``step`` is ``1E<k>`` (coefficient exactly 1, so not ``1.0`` or ``10``).
+
+    Then, for a ``value`` that the current context's precision holds (``+value == value``),
+    ``value.quantize(step, rounding=ROUND_FLOOR)`` is :func:`quantize_down` (and
+    ``ROUND_CEILING`` is :func:`quantize_up`): ``value / step`` is exact, so both floor (or
+    ceil) the same number onto ``step``'s exponent, with the same sign of zero and the same
+    ``InvalidOperation`` when the result needs more digits than the precision. The rounding
+    methods take that shortcut; a property test holds it to the general functions.
+    """
+    return step.as_tuple().digits == (1,)
+
+
 @attrs.frozen
 class RuleViolation:
     """One reason an order breaks the symbol rules; ``detail`` says what was allowed."""
@@ -91,6 +104,11 @@ class SymbolRules:
     min_qty: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     max_qty: Decimal | None = attrs.field(default=None, converter=opt_dec_field)
     status: str = "TRADING"
+    # Derived once in __attrs_post_init__ (the instance is frozen): not init, eq or repr.
+    _price_grid: Decimal = attrs.field(init=False, eq=False, repr=False)
+    _trading: bool = attrs.field(init=False, eq=False, repr=False)
+    _price_pow10: bool = attrs.field(init=False, eq=False, repr=False)
+    _qty_pow10: bool = attrs.field(init=False, eq=False, repr=False)
 
     @price_step.default
     def _price_step_default(self) -> Decimal:
@@ -114,31 +132,40 @@ class SymbolRules:
             )
         if self.min_notional < 0:
             raise ValidationError(f"{self.pair}: min_notional must be >= 0")
+        grid = self.price_step if self.has_fraction else _whole_multiple(self.price_step)
+        object.__setattr__(self, "_price_grid", grid)
+        object.__setattr__(self, "_trading", self.status.upper() == "TRADING")
+        object.__setattr__(self, "_price_pow10", _is_power_of_ten(grid))
+        object.__setattr__(self, "_qty_pow10", _is_power_of_ten(self.qty_step))
 
     @property
     def is_trading(self) -> bool:
-        return self.status.upper() == "TRADING"
+        return self._trading
 
     @property
     def effective_price_step(self) -> Decimal:
         """The price step actually enforced. Without fractions it is the smallest whole
         number that is also a multiple of ``price_step`` (0.01 → 1, 2.5 → 5, 0.3 → 3)."""
-        if self.has_fraction:
-            return self.price_step
-        return _whole_multiple(self.price_step)
+        return self._price_grid
 
     def round_price(self, price: Decimal, side: Side) -> Decimal:
         """Quantise a limit price to the step: buys round down, sells round up.
 
         May return zero for a buy below one step; :meth:`quantize` reports that as a violation.
         """
-        step = self.effective_price_step
+        step = self._price_grid
         if side is Side.BUY:
+            if self._price_pow10 and +price == price:
+                return price.quantize(step, rounding=ROUND_FLOOR)  # see _is_power_of_ten
             return quantize_down(price, step)
+        if self._price_pow10 and +price == price:
+            return price.quantize(step, rounding=ROUND_CEILING)
         return quantize_up(price, step)
 
     def round_qty(self, qty: Decimal) -> Decimal:
         """Quantise a quantity down to ``qty_step`` (may return zero; see :meth:`quantize`)."""
+        if self._qty_pow10 and +qty == qty:
+            return qty.quantize(self.qty_step, rounding=ROUND_FLOOR)  # see _is_power_of_ten
         return quantize_down(qty, self.qty_step)
 
     def qty_for_notional(self, notional: Decimal, price: Decimal) -> Decimal:
@@ -153,26 +180,47 @@ class SymbolRules:
         """Round ``price`` (``None`` for a market order) and ``qty``; report zero results.
 
         Returns ``(price, qty, violations)``; the violations only cover rounding to zero. Run
-        :meth:`check` on the result for the full rule set.
+        :meth:`check` on the result for the full rule set (or use :meth:`quantize_checked`).
         """
-        problems: list[RuleViolation] = []
         qprice = None if price is None else self.round_price(price, side)
-        qqty = self.round_qty(qty) if qty > 0 else qty
-        if qty > 0 and qqty == 0:
-            problems.append(
-                RuleViolation(
+        if qty > 0:
+            qqty = self.round_qty(qty)
+            if qqty == 0:
+                zero_qty = RuleViolation(
                     ViolationCode.ROUNDS_TO_ZERO,
                     f"quantity {qty} rounds to 0 at step {self.qty_step}",
                 )
-            )
+                if price is not None and price > 0 and qprice == 0:
+                    return qprice, qqty, (zero_qty, self._price_to_zero(price))
+                return qprice, qqty, (zero_qty,)
+        else:
+            qqty = qty
         if price is not None and price > 0 and qprice == 0:
-            problems.append(
-                RuleViolation(
-                    ViolationCode.ROUNDS_TO_ZERO,
-                    f"price {price} rounds to 0 at step {self.effective_price_step}",
-                )
-            )
-        return qprice, qqty, tuple(problems)
+            return qprice, qqty, (self._price_to_zero(price),)
+        return qprice, qqty, ()
+
+    def _price_to_zero(self, price: Decimal) -> RuleViolation:
+        return RuleViolation(
+            ViolationCode.ROUNDS_TO_ZERO,
+            f"price {price} rounds to 0 at step {self._price_grid}",
+        )
+
+    def quantize_checked(
+        self,
+        side: Side,
+        price: Decimal | None,
+        qty: Decimal,
+        reference_price: Decimal | None = None,
+    ) -> tuple[Decimal | None, Decimal, tuple[RuleViolation, ...]]:
+        """:meth:`quantize`, then, if nothing rounded to zero, :meth:`check` of the result.
+
+        The same answer as calling both, without re-testing the grid of values this method
+        has just put on it.
+        """
+        qprice, qqty, problems = self.quantize(side, price, qty)
+        if problems:
+            return qprice, qqty, problems
+        return qprice, qqty, self._check(qprice, qqty, reference_price, on_grid=True)
 
     def check(
         self,
@@ -188,56 +236,101 @@ class SymbolRules:
         :meth:`quantize` and future side-specific rules.
         """
         del side
+        return self._check(price, qty, reference_price, on_grid=False)
+
+    def _check(
+        self,
+        price: Decimal | None,
+        qty: Decimal,
+        reference_price: Decimal | None,
+        on_grid: bool,
+    ) -> tuple[RuleViolation, ...]:
+        """:meth:`check`. ``on_grid``: a positive ``qty``/``price`` is known to be a multiple
+        of its step at a valid scale (a :meth:`round_qty`/:meth:`round_price` result), so the
+        scale, step and whole-number tests, which it passes, are skipped."""
         out: list[RuleViolation] = []
-
-        def bad(code: ViolationCode, detail: str) -> None:
-            out.append(RuleViolation(code, detail))
-
-        if not self.is_trading:
-            bad(ViolationCode.NOT_TRADING, f"{self.pair} status is {self.status}, need TRADING")
-        if qty <= 0:
-            bad(ViolationCode.NON_POSITIVE_QTY, f"quantity {qty} must be > 0")
-        elif qty.as_tuple().exponent < -self.qty_scale or qty % self.qty_step != 0:  # type: ignore[operator]
-            bad(
-                ViolationCode.BAD_QTY_SCALE,
-                f"quantity {qty} must be a multiple of {self.qty_step}",
+        if not self._trading:
+            out.append(
+                RuleViolation(
+                    ViolationCode.NOT_TRADING, f"{self.pair} status is {self.status}, need TRADING"
+                )
             )
-        if self.min_qty is not None and 0 < qty < self.min_qty:
-            bad(ViolationCode.QTY_BELOW_MIN, f"quantity {qty} < minimum {self.min_qty}")
-        if self.max_qty is not None and qty > self.max_qty:
-            bad(ViolationCode.QTY_ABOVE_MAX, f"quantity {qty} > maximum {self.max_qty}")
+        if qty <= 0:
+            out.append(RuleViolation(ViolationCode.NON_POSITIVE_QTY, f"quantity {qty} must be > 0"))
+        elif not on_grid and (
+            qty.as_tuple().exponent < -self.qty_scale  # type: ignore[operator]
+            or qty % self.qty_step != 0
+        ):
+            out.append(
+                RuleViolation(
+                    ViolationCode.BAD_QTY_SCALE,
+                    f"quantity {qty} must be a multiple of {self.qty_step}",
+                )
+            )
+        min_qty, max_qty = self.min_qty, self.max_qty
+        if min_qty is not None and 0 < qty < min_qty:
+            out.append(
+                RuleViolation(ViolationCode.QTY_BELOW_MIN, f"quantity {qty} < minimum {min_qty}")
+            )
+        if max_qty is not None and qty > max_qty:
+            out.append(
+                RuleViolation(ViolationCode.QTY_ABOVE_MAX, f"quantity {qty} > maximum {max_qty}")
+            )
         if price is not None:
             if price <= 0:
-                bad(ViolationCode.NON_POSITIVE_PRICE, f"price {price} must be > 0")
+                out.append(
+                    RuleViolation(ViolationCode.NON_POSITIVE_PRICE, f"price {price} must be > 0")
+                )
             else:
-                if not self.has_fraction and price != price.to_integral_value():
-                    bad(
-                        ViolationCode.FRACTIONAL_PRICE,
-                        f"price {price} must be a whole number for {self.pair}",
-                    )
-                elif (
-                    price.as_tuple().exponent < -self.price_scale  # type: ignore[operator]
-                    or price % self.effective_price_step != 0
-                ):
-                    bad(
-                        ViolationCode.BAD_PRICE_SCALE,
-                        f"price {price} must be a multiple of {self.effective_price_step}",
-                    )
+                if not on_grid:
+                    self._check_price_grid(price, out)
                 if self.min_price is not None and price < self.min_price:
-                    bad(ViolationCode.PRICE_BELOW_MIN, f"price {price} < band {self.min_price}")
+                    out.append(
+                        RuleViolation(
+                            ViolationCode.PRICE_BELOW_MIN, f"price {price} < band {self.min_price}"
+                        )
+                    )
                 if self.max_price is not None and price > self.max_price:
-                    bad(ViolationCode.PRICE_ABOVE_MAX, f"price {price} > band {self.max_price}")
+                    out.append(
+                        RuleViolation(
+                            ViolationCode.PRICE_ABOVE_MAX, f"price {price} > band {self.max_price}"
+                        )
+                    )
         notional_price = price if price is not None else reference_price
         if notional_price is None:
             if self.min_notional > 0:
-                bad(
-                    ViolationCode.NO_REFERENCE_PRICE,
-                    "market order needs a reference price to check the minimum notional",
+                out.append(
+                    RuleViolation(
+                        ViolationCode.NO_REFERENCE_PRICE,
+                        "market order needs a reference price to check the minimum notional",
+                    )
                 )
         elif qty > 0 and notional_price > 0 and qty * notional_price < self.min_notional:
-            bad(
-                ViolationCode.BELOW_MIN_NOTIONAL,
-                f"notional {qty * notional_price} {self.pair.quote} < minimum "
-                f"{self.min_notional} {self.pair.quote}",
+            out.append(
+                RuleViolation(
+                    ViolationCode.BELOW_MIN_NOTIONAL,
+                    f"notional {qty * notional_price} {self.pair.quote} < minimum "
+                    f"{self.min_notional} {self.pair.quote}",
+                )
             )
         return tuple(out)
+
+    def _check_price_grid(self, price: Decimal, out: list[RuleViolation]) -> None:
+        """Whole-number, scale and step tests of a positive ``price``."""
+        if not self.has_fraction and price != price.to_integral_value():
+            out.append(
+                RuleViolation(
+                    ViolationCode.FRACTIONAL_PRICE,
+                    f"price {price} must be a whole number for {self.pair}",
+                )
+            )
+        elif (
+            price.as_tuple().exponent < -self.price_scale  # type: ignore[operator]
+            or price % self._price_grid != 0
+        ):
+            out.append(
+                RuleViolation(
+                    ViolationCode.BAD_PRICE_SCALE,
+                    f"price {price} must be a multiple of {self._price_grid}",
+                )
+            )

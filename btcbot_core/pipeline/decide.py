@@ -98,7 +98,7 @@ class DecideInputs:
 def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
     """Allocate (if on), quantise and risk-check ``intents`` (already screened)."""
     dropped: list[IntentOutcome] = []
-    kept = list(intents)
+    kept: Sequence[OrderIntent] = intents
     if inputs.allocation is not None and inputs.cash is not None and kept:
         allocation = allocate(
             kept,
@@ -112,7 +112,7 @@ def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
         )
         for gone in allocation.dropped:
             dropped.append(IntentOutcome(gone.intent, Fate.DROPPED_BY_ALLOCATION, gone.reasons))
-        kept = list(allocation.intents)
+        kept = allocation.intents
     quantized = quantize_intents(kept, inputs.rules, inputs.marks, inputs.run_id, inputs.cycle)
     for gone in quantized.rejected:
         dropped.append(IntentOutcome(gone.intent, Fate.REJECTED_BY_RULES, gone.reasons))
@@ -125,7 +125,8 @@ def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
         open_orders=inputs.live_orders,
         last_order_at=inputs.last_order_at,
     )
-    verdict = evaluate_risk(quantized.requests, context, inputs.risk_policy)
+    # The requests come from quantize_intents with these very rules and marks.
+    verdict = evaluate_risk(quantized.requests, context, inputs.risk_policy, rules_checked=True)
     for refused in verdict.rejected:
         intent = source.pop(refused.request.client_order_id)
         dropped.append(IntentOutcome(intent, Fate.REJECTED_BY_RISK, refused.reasons))
