@@ -193,15 +193,11 @@ def quantize_intents(
             rejected.append(RejectedIntent(intent, (reason,)))
             continue
         mark = marks.get(intent.pair)
-        raw_qty = (
-            intent.quantity if intent.quantity is not None else _size(intent, pair_rules, mark)
-        )
-        if isinstance(raw_qty, Reason):
-            rejected.append(RejectedIntent(intent, (raw_qty,)))
+        raw = _size(intent, pair_rules, mark) if intent.quantity is None else intent.quantity
+        if isinstance(raw, Reason):
+            rejected.append(RejectedIntent(intent, (raw,)))
             continue
-        qprice, qty, problems = pair_rules.quantize_checked(
-            intent.side, intent.price, raw_qty, mark
-        )
+        qprice, qty, problems = pair_rules.quantize_checked(intent.side, intent.price, raw, mark)
         if problems:
             rejected.append(RejectedIntent(intent, tuple(_violations(problems))))
             continue
@@ -250,27 +246,31 @@ def evaluate_risk(
     ``rules_checked=True`` promises that :func:`quantize_intents` made every request with
     ``context.rules`` and ``context.marks``; the symbol rules, which passed there, are skipped.
     """
-    ordered = [r for r in requests if r.side is Side.SELL] + [
-        r for r in requests if r.side is Side.BUY
-    ]
-    gone = context.cancelling
-    live = [o for o in context.open_orders if o.status.is_live and o.client_order_id not in gone]
+    sells: list[OrderRequest] = []
+    buys: list[OrderRequest] = []
+    for r in requests:
+        if r.side is Side.SELL:
+            sells.append(r)
+        elif r.side is Side.BUY:
+            buys.append(r)
+    ordered = sells + buys
     open_count: dict[Pair, int] = {}
     open_buy_try: dict[Pair, Decimal] = {}
     open_sell_qty: dict[Pair, Decimal] = {}
-    for order in live:
-        open_count[order.pair] = open_count.get(order.pair, 0) + 1
+    seen_ids: set[str] = set()
+    for order in context.open_orders:  # the live ones, not being cancelled
+        if not order.status.is_live or order.client_order_id in context.cancelling:
+            continue
+        seen_ids.add(order.client_order_id)
+        pair = order.pair
+        open_count[pair] = open_count.get(pair, 0) + 1
         if order.side is Side.BUY:
-            px = order.price if order.price is not None else context.marks.get(order.pair, ZERO)
-            open_buy_try[order.pair] = open_buy_try.get(order.pair, ZERO) + (
-                order.remaining_qty * px
-            )
+            px = order.price if order.price is not None else context.marks.get(pair, ZERO)
+            open_buy_try[pair] = open_buy_try.get(pair, ZERO) + (order.remaining_qty * px)
         else:
-            open_sell_qty[order.pair] = open_sell_qty.get(order.pair, ZERO) + order.remaining_qty
-    seen_ids = {o.client_order_id for o in live}
+            open_sell_qty[pair] = open_sell_qty.get(pair, ZERO) + order.remaining_qty
     seconds = params.cooldown_seconds
     cooldown = timedelta(seconds=seconds) if seconds else _ZERO_TIME
-    last_order_at, now = context.last_order_at, context.now
     approved: list[OrderRequest] = []
     rejected: list[RejectedRequest] = []
     cycle_buy = ZERO
@@ -310,9 +310,9 @@ def evaluate_risk(
                     f"{params.max_open_orders_per_symbol}",
                 )
             )
-        last = last_order_at.get((pair, side)) if last_order_at else None
-        if last is not None and now - last < cooldown:
-            wait = (last + cooldown - now).total_seconds()
+        last = context.last_order_at.get((pair, side)) if context.last_order_at else None
+        if last is not None and context.now - last < cooldown:
+            wait = (last + cooldown - context.now).total_seconds()
             reasons.append(
                 Reason(
                     RiskCode.COOLDOWN,
@@ -340,18 +340,18 @@ def evaluate_risk(
             rejected.append(RejectedRequest(request, tuple(reasons)))
             continue
         approved.append(request)
-        if side is Side.BUY:
+        later = k < last_k  # the books are only read by later requests
+        if side is Side.SELL:
+            if later:
+                open_sell_qty[pair] = open_sell_qty.get(pair, ZERO) + request.quantity
+        else:
             assert notional is not None  # a buy without one was rejected above
             cycle_buy += notional
-        if k == last_k:
-            break  # the books below are only read by later requests
-        seen_ids.add(request.client_order_id)
-        open_count[pair] = n_open + 1
-        if side is Side.BUY:
-            assert notional is not None
-            open_buy_try[pair] = open_buy_try.get(pair, ZERO) + notional
-        else:
-            open_sell_qty[pair] = open_sell_qty.get(pair, ZERO) + request.quantity
+            if later:
+                open_buy_try[pair] = open_buy_try.get(pair, ZERO) + notional
+        if later:
+            seen_ids.add(request.client_order_id)
+            open_count[pair] = n_open + 1
     return RiskPolicyDecision(tuple(approved), tuple(rejected), cycle_buy)
 
 
