@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from btcbot_adapters.persistence.writer_lock import WriterLock
 from btcbot_core.clock import ManualClock
@@ -92,7 +94,20 @@ def test_postgres_lock_is_released_when_the_holder_session_ends(
     clock = ManualClock(T0)
     first = _lock(sql_engine, clock, pid=7).acquire()
     assert first._pg_conn is not None
+    holder_pid = first._pg_conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
     first._pg_conn.invalidate()  # the holder's session dies without releasing
+    # The server frees a dead session's advisory locks once it notices the socket closed;
+    # wait for that (bounded), as a restarted bot would retry, rather than race it.
+    deadline = time.monotonic() + 10
+    with sql_engine.connect() as probe:
+        while (
+            probe.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": holder_pid},
+            ).scalar_one()
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
     clock.advance(1)
     second = _lock(sql_engine, clock, pid=8).acquire()
     try:
