@@ -14,11 +14,11 @@ from decimal import Decimal
 import attrs
 
 from btcbot_core.decisions import Reason
-from btcbot_core.errors import ExchangeError
+from btcbot_core.errors import ExchangeError, LedgerError
 from btcbot_core.ledger import VALUATION_ASSET
-from btcbot_core.ledger_events import DepositEvent, FillEvent, LedgerEvent
-from btcbot_core.money import ONE
-from btcbot_core.orders import Fill, Order, OrderStatus
+from btcbot_core.ledger_events import AdjustmentEvent, DepositEvent, FillEvent, LedgerEvent
+from btcbot_core.money import ONE, ZERO
+from btcbot_core.orders import Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import ExchangeOrder, TradingPort
@@ -140,7 +140,11 @@ def book_fills(session: CycleSession, booked: Booked, plan: ReconcilePlan | None
         quote = fill.pair.quote
         rate = None if quote == VALUATION_ASSET else marks.get(quote)
         event = FillEvent(fill, quote_rate=rate)
-        if session.ledger.apply(event):
+        try:
+            applied = session.ledger.apply(event)
+        except LedgerError as exc:
+            applied = _book_with_shortfall(session, booked, event, exc)
+        if applied:
             booked.events.append(event)
             booked.fills.append(fill)
             key = (fill.pair, fill.side)
@@ -148,6 +152,65 @@ def book_fills(session: CycleSession, booked: Booked, plan: ReconcilePlan | None
             session.last_order_at[key] = (
                 fill.timestamp if last is None else max(last, fill.timestamp)
             )
+
+
+def _book_with_shortfall(
+    session: CycleSession, booked: Booked, event: FillEvent, error: LedgerError
+) -> bool:
+    """The exchange says a trade spent more of an asset than the ledger knows of (funds
+    deposited or moved outside the bot). The exchange is the truth: book the shortfall as an
+    explicit adjustment at the trade's own price, then the trade. If even that cannot be
+    done, the fill is stored but not booked, with a reason; never a cycle that raises
+    forever. Returns whether the fill was booked.
+    """
+    ledger, fill = session.ledger, event.fill
+    base, quote = fill.pair.base, fill.pair.quote
+    quote_rate = ONE if quote == VALUATION_ASSET else event.quote_rate
+    notional = fill.price * fill.quantity
+    out_asset, out_qty = (quote, notional) if fill.side is Side.BUY else (base, fill.quantity)
+    in_asset, in_qty = (base, fill.quantity) if fill.side is Side.BUY else (quote, notional)
+    needs = {out_asset: out_qty}
+    needs[fill.fee_asset] = needs.get(fill.fee_asset, ZERO) + fill.fee + fill.tax
+    rates = {base: None if quote_rate is None else fill.price * quote_rate, quote: quote_rate}
+    adjustments: list[AdjustmentEvent] = []
+    for asset, need in needs.items():
+        have = ledger.balance(asset) + (in_qty if asset == in_asset else ZERO)
+        if need <= have:
+            continue
+        rate = None if asset == VALUATION_ASSET else rates.get(asset, session.marks.get(asset))
+        if asset != VALUATION_ASSET and rate is None:
+            adjustments = []
+            break
+        adjustments.append(
+            AdjustmentEvent(
+                f"adj:{event.event_id}:{asset}",
+                fill.timestamp,
+                asset,
+                need - have,
+                "external funds: the exchange traded more than the ledger held",
+                rate=rate,
+            )
+        )
+    try:
+        if not adjustments:
+            raise error
+        for adjustment in adjustments:
+            ledger.apply(adjustment)
+            booked.events.append(adjustment)
+            booked.reasons.append(
+                Reason(
+                    "LEDGER_ADJUSTED",
+                    f"{adjustment.amount} {adjustment.asset} booked before {event.event_id}: "
+                    "the exchange traded funds the ledger did not know about",
+                )
+            )
+        return ledger.apply(event)
+    except LedgerError as final:
+        # Store the fill (so it is not polled forever) but leave the ledger alone; the
+        # balance divergence it leaves is what the degrade ladder watches for.
+        booked.fills.append(fill)
+        booked.reasons.append(Reason("FILL_NOT_BOOKED", f"{event.event_id}: {final}"))
+        return False
 
 
 def seed_ledger(

@@ -154,3 +154,19 @@ def test_restart_resumes_from_the_stores() -> None:
     assert report.cycle == 4
     assert h.session.ledger.snapshot().event_count >= before.event_count
     assert h.session.ledger.balance("BTC") == before.lots["BTC"][0][0]
+
+
+def test_a_trade_of_funds_the_ledger_never_saw_is_adjusted_not_a_stuck_bot() -> None:
+    from btcbot_core import OrderRequest, OrderType
+
+    h = Harness()
+    h.cycle(1_000_000, 1_001_000)  # seeds the ledger from the exchange: 10,000 TRY
+    h.exchange.deposit("BTC", "0.01")  # the user deposits BTC outside the bot and sells it
+    h.exchange.submit(OrderRequest("manual-1", BTCTRY, Side.SELL, "0.01", None, OrderType.MARKET))
+    report = h.cycle(1_000_000, 1_001_000)  # used to raise LedgerError on every cycle
+    codes = [r.code for r in report.reasons]
+    assert "ORPHAN_FILL" in codes and "LEDGER_ADJUSTED" in codes
+    h.cycle(1_000_000, 1_001_000)
+    ledger = h.session.ledger
+    actual = {a: b.total for a, b in h.exchange.balances().items() if b.total}
+    assert ledger.balances() == actual  # the books match the exchange exactly again
