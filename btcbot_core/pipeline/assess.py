@@ -74,8 +74,12 @@ def assess_risk(
     now: datetime,
     cycle: int,
     exchange_totals: Callable[[], Mapping[str, Decimal]],
+    marks: Mapping[str, Decimal] | None = None,
 ) -> Assessment:
     """Risk budget then degrade ladder (each leaves the other's fields of the state alone).
+
+    ``marks`` (TRY per unit) default to the session's market marks; the cycle passes
+    cost-price stand-ins for holdings it could not price (and then blocks new orders).
 
     Reasons are reported only when a mode is, or was, not NORMAL: a calm cycle says nothing.
     """
@@ -84,7 +88,7 @@ def assess_risk(
     mode, multiplier = RiskMode.NORMAL, ONE
     reasons: list[Reason] = []
     if profile.risk_budget:
-        marks = session.marks
+        marks = session.marks if marks is None else marks
         position_values = {
             asset: pos.quantity * marks[asset] for asset, pos in session.ledger.positions().items()
         }
@@ -108,7 +112,7 @@ def assess_risk(
         divergence = None
         if every and cycle % every == 0:
             divergence = balance_divergence(
-                session.ledger.balances(), exchange_totals(), session.marks
+                session.ledger.balances(), exchange_totals(), marks or session.marks
             )
         age, _spread = market_facts(market, params.pairs, now)
         observed = HealthObservations(

@@ -18,6 +18,7 @@ from decimal import Decimal
 import attrs
 
 from btcbot_core.decisions import Reason
+from btcbot_core.errors import BtcbotError
 from btcbot_core.ledger import VALUATION_ASSET
 from btcbot_core.market import Bar, MarketSnapshot
 from btcbot_core.money import ZERO
@@ -39,7 +40,7 @@ from btcbot_core.pipeline.record import commit_cycle, commit_planned
 from btcbot_core.pipeline.report import CapitalView, CycleReport, Fate, IntentOutcome
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
-from btcbot_core.state import CapitalState, RiskState
+from btcbot_core.state import CapitalState, RiskMode, RiskState
 from btcbot_core.strategies import CancelIntent, StrategyContext
 
 
@@ -122,13 +123,31 @@ class _Cycle:
         if ledger.event_count == 0:
             seed_ledger(s, booked, self._exchange_totals(), now)
         book_fills(s, booked, plan)
-        valuation = ledger.revalue(s.marks)
+        unpriced = self._price_holdings()
+        marks: Mapping[str, Decimal] = s.marks
+        if unpriced:
+            # Never a silent zero, never a cycle that raises forever: value at cost, say so,
+            # and take no new risk until every holding has a market price again.
+            marks = {**s.marks, **{a: ledger.position(a).average_cost or ZERO for a in unpriced}}
+            valuation = ledger.valuation(marks)
+        else:
+            valuation = ledger.revalue(marks)
         self._lap("reconcile")
         capital, capital_reason = checkpoint_capital(s, valuation, now)
         if capital_reason is not None:
             booked.reasons.append(capital_reason)
-        risk = assess_risk(s, market, valuation, plan, now, self.cycle, self._exchange_totals)
+        risk = assess_risk(
+            s, market, valuation, plan, now, self.cycle, self._exchange_totals, marks
+        )
         booked.reasons.extend(risk.reasons)
+        if unpriced:
+            why = Reason(
+                "UNPRICED_POSITION",
+                f"no market price for {', '.join(sorted(unpriced))}: valued at cost; "
+                "no new orders until priced",
+            )
+            booked.reasons.append(why)
+            risk = attrs.evolve(risk, mode=RiskMode.OBSERVE_ONLY, multiplier=ZERO)
         self._lap("risk")
 
         positions = ledger.positions()
@@ -161,7 +180,7 @@ class _Cycle:
             )
             screened = screen(proposal.intents, risk.mode, blocked, failed)
             self.outcomes.extend(screened.stopped)
-            marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
+            pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
             cash = None
             if profile.allocation and screened.needs_cash:
                 cash = ledger.cash - reserved
@@ -176,7 +195,7 @@ class _Cycle:
                     run_id=params.run_id,
                     cycle=self.cycle,
                     rules=s.rules,
-                    marks=marks,
+                    marks=pair_marks,
                     positions=positions,
                     live_orders=tuple(s.live_orders.values()),
                     last_order_at=s.last_order_at,
@@ -248,6 +267,30 @@ class _Cycle:
             if pair.quote == VALUATION_ASSET:
                 marks[pair.base] = quote.mid
         return MarketSnapshot(now, quotes, {})
+
+    def _price_holdings(self) -> list[str]:
+        """Make sure every held asset has a mark (TRY per unit), fetching quotes or bars of
+        its TRY pair when it is not one of the configured pairs. Returns the assets that
+        still have none."""
+        s = self.s
+        missing = [a for a in s.ledger.positions() if a not in s.marks]
+        if not missing:
+            return []
+        market_port, params = self.ports.market, s.params
+        for asset in missing:
+            try:
+                pair = Pair(asset, VALUATION_ASSET)
+                if params.use_bars:
+                    got = market_port.bars(pair, params.bar_interval_s, 1)
+                    if got:
+                        s.marks[asset] = got[-1].close
+                else:
+                    quote = market_port.quotes([pair]).get(pair)
+                    if quote is not None:
+                        s.marks[asset] = quote.mid
+            except BtcbotError as exc:  # an unlisted pair or a failed read: still unpriced
+                self.booked.reasons.append(Reason("MARK_UNAVAILABLE", f"{asset}: {exc}"))
+        return [a for a in missing if a not in s.marks]
 
     def _warm_up(self) -> None:
         """Rebuild a bar strategy's indicators from history on a session's first cycle.

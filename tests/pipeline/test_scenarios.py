@@ -170,3 +170,32 @@ def test_a_trade_of_funds_the_ledger_never_saw_is_adjusted_not_a_stuck_bot() -> 
     ledger = h.session.ledger
     actual = {a: b.total for a, b in h.exchange.balances().items() if b.total}
     assert ledger.balances() == actual  # the books match the exchange exactly again
+
+
+def test_a_holding_outside_the_configured_pairs_is_priced_or_blocks_new_risk() -> None:
+    from btcbot_core import DepositEvent, Pair, SymbolRules
+
+    eth = Pair("ETH", "TRY")
+    eth_rules = SymbolRules(eth, price_scale=0, qty_scale=8, min_notional="100")
+    from tests.pipeline.harness import RULES
+
+    h = Harness(rules=(RULES, eth_rules))
+    h.quote(50_000, 50_050, pair=eth)
+    h.cycle(1_000_000, 1_001_000)
+    with h.uow:  # the ledger holds ETH from an earlier configuration...
+        event = DepositEvent("old-eth", h.now, "ETH", "1", rate="50000")
+        h.uow.ledger.append([event])
+        h.uow.commit()
+    h.session.stale = True
+    h.with_params(pairs=(BTCTRY,))  # ...and ETHTRY is no longer traded
+    report = h.cycle(1_000_000, 1_001_000)
+    assert h.session.marks["ETH"] == D("50025")  # fetched although not configured
+    assert report.valuation is not None and report.valuation.positions_value == D("50025")
+    # an asset nobody quotes: valued at cost, reported, no new orders, no exception
+    with h.uow:
+        h.uow.ledger.append([DepositEvent("odd", h.now, "XYZ", "2", rate="10")])
+        h.uow.commit()
+    h.session.stale = True
+    report = h.cycle(1_000_000, 1_001_000)
+    assert "UNPRICED_POSITION" in [r.code for r in report.reasons]
+    assert report.mode is RiskMode.OBSERVE_ONLY and not report.submitted
