@@ -7,11 +7,14 @@ exponent notation).
 
 **Ambiguous submits.** A submit that times out, loses its connection, gets a 5xx or an
 unparseable 2xx is *not* resent blindly: the order is looked up by our client order id
-(open orders, then all orders of the pair). Found → its ack is returned. Proven absent → the
-same request (same client order id) is sent again, at most ``max_resends`` times. Neither
-→ :class:`TransientExchangeError` (the core records the order as UNKNOWN and reconciles).
-The lookup waits ``resolve_delay_s`` (default 2 s) first: the proof of absence assumes the
-order lists show an accepted order by then (read-after-write within that delay).
+(open orders, then all orders of the pair, from the highest order id known *before* the
+send). Found → its ack is returned. Otherwise → :class:`TransientExchangeError`: the core
+records the order as UNKNOWN and looks it up again next cycle. Re-sending the same request
+(same client order id) after a proven absence is opt-in (``max_resends``, default 0): a
+request that timed out may still be processing, so "absent after ``resolve_delay_s``" is
+not proof enough to send it twice by default. Any error after an ambiguous first attempt —
+a failed lookup, a refused re-send — is reported as transient, never as a rejection,
+because the first attempt may have placed the order.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from btcbot_adapters.btcturk.rules import (
     rules_book,
 )
 from btcbot_core.errors import (
+    ExchangeError,
     MalformedResponse,
     OrderNotFoundError,
     OrderRejectedError,
@@ -78,7 +82,7 @@ class BtcturkAdapter:
         tick_size_mode: TickSizeMode = TickSizeMode.IGNORE,
         rules_ttl_s: float = 3600.0,
         orderbook_limit: int = 5,
-        max_resends: int = 2,
+        max_resends: int = 0,
         resolve_delay_s: float = 2.0,
         complete_below: int = 50,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -252,7 +256,9 @@ class BtcturkAdapter:
         self._remember(orders)
         return orders
 
-    def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
+    def order_by_client_id(
+        self, pair: Pair, client_order_id: str, *, since_order_id: int | None = None
+    ) -> ExchangeOrder | None:
         """Open orders first, then all orders; ``None`` only when absence is proven.
 
         Proof: an all-orders answer with fewer than ``complete_below`` rows (50, the smallest
@@ -264,7 +270,9 @@ class BtcturkAdapter:
         for order in self.open_orders([pair]):
             if order.client_order_id == client_order_id:
                 return order
-        since = self._max_order_id.get(pair)
+        # ``since_order_id``: the highest id known before our send; reading it after the open
+        # orders above could skip our order when a newer one (manual, another process) opened.
+        since = since_order_id if since_order_id is not None else self._max_order_id.get(pair)
         rows = self.all_orders(pair)
         complete = len(rows) < self._complete_below
         if not complete and since is not None:
@@ -338,31 +346,37 @@ class BtcturkAdapter:
         return ack
 
     def submit(self, request: OrderRequest) -> SubmitAck:
-        """Send ``request``; resolve an ambiguous outcome by client-order-id lookup."""
+        """Send ``request``; resolve an ambiguous outcome by client-order-id lookup (see the
+        module docstring). Raises :class:`TransientExchangeError` when it stays unknown."""
         self._precheck(request)
+        known_before = self._max_order_id.get(request.pair)
         try:
             return self._post(request)
         except (TransientExchangeError, MalformedResponse) as first:
             problem: Exception = first
-        for _ in range(self._max_resends + 1):
+        for attempt in range(self._max_resends + 1):
             if self._resolve_delay > 0:
                 self._sleep(self._resolve_delay)
             try:
-                found = self.order_by_client_id(request.pair, request.client_order_id)
-            except (TransientExchangeError, MalformedResponse) as exc:
+                found = self.order_by_client_id(
+                    request.pair, request.client_order_id, since_order_id=known_before
+                )
+            except ExchangeError as exc:
                 raise TransientExchangeError(
                     f"{request.client_order_id}: submit outcome unknown ({problem}); lookup "
                     f"failed: {exc}"
                 ) from None
             if found is not None:
                 return SubmitAck(found.exchange_order_id, request.client_order_id, found.created_at)
+            if attempt == self._max_resends:
+                break
             try:
                 return self._post(request)  # proven absent: same client order id again
-            except (TransientExchangeError, MalformedResponse) as exc:
-                problem = exc
+            except ExchangeError as exc:
+                problem = exc  # a refused re-send says nothing about the first attempt
         raise TransientExchangeError(
-            f"{request.client_order_id}: submit outcome unknown after {self._max_resends} "
-            f"re-sends ({problem})"
+            f"{request.client_order_id}: submit outcome unknown ({problem}); not found by "
+            f"lookup after {self._max_resends} re-send(s)"
         )
 
     def cancel(self, pair: Pair, exchange_order_id: str) -> bool:

@@ -213,17 +213,19 @@ class BtcturkClient:
                     continue
                 raise self._clean(exc) from None
             except RateLimitedError as exc:
-                wait = (
+                asked = (
                     exc.retry_after
                     if exc.retry_after is not None
                     else self.backoff.delay_s(attempt)
                 )
+                # Never block an endpoint (cancels included) longer than we would wait.
+                wait = min(asked, self.config.max_retry_after_s)
                 self.limiter.penalize(key, wait)
                 LOG.warning("%s: HTTP 429, endpoint blocked for %.1f s", key, wait)
                 if (
                     not idempotent
                     or attempt + 1 >= self.config.max_attempts
-                    or wait > self.config.max_retry_after_s
+                    or asked > self.config.max_retry_after_s
                 ):
                     raise self._clean(exc) from None
                 attempt += 1

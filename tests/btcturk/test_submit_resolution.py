@@ -123,3 +123,20 @@ def test_user_trades_bad_dates_are_a_400(sandbox: SandboxServer) -> None:
         timeout=5,
     )
     assert resp.status_code == 400 and resp.json()["message"] == "PARAMETERS_ERROR"
+
+
+def test_a_failing_lookup_after_an_ambiguous_submit_is_unknown_never_rejected(
+    sandbox: SandboxServer,
+) -> None:
+    # review finding: a 429 on the lookup used to escape as RateLimitedError, which the
+    # pipeline books as "not placed" although the dropped submit had been accepted
+    adapter = make_adapter(sandbox)
+    quote = adapter.quotes([BTCTRY])[BTCTRY]
+    sandbox.faults.add(FaultKind.DROP_AFTER_ACCEPT, count=1, match=SUBMIT)
+    sandbox.faults.add(FaultKind.RATE_LIMIT, count=20, match="GET /api/v1/openOrders")
+    request = OrderRequest(
+        "amb-429", BTCTRY, Side.BUY, Decimal("0.001"), quote.bid - 10_000, OrderType.LIMIT
+    )
+    with pytest.raises(TransientExchangeError):
+        adapter.submit(request)
+    assert len(_truth(sandbox, "amb-429")) == 1  # accepted once, never sent twice
