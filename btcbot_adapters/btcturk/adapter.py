@@ -310,7 +310,12 @@ class BtcturkAdapter:
         fills = [f for f in parse_user_trades(data, self._client_ids) if f.pair == pair]
         fresh = [f for f in fills if position is None or position.is_new(f)]
         nxt = FillCursor.after(position, fresh)
-        return FillPage(tuple(fresh), None if nxt is None else nxt.dump())
+        if nxt is None:
+            # A first poll with no fills still marks the pair as tracked: later polls ask
+            # from a minute before now, so a quiet pair's next fill is a new fill, not history.
+            now_ms = self.client.clock.now_ms() + self.client.clock.offset_ms
+            nxt = FillCursor(max(0, now_ms - 60_000), frozenset())
+        return FillPage(tuple(fresh), nxt.dump())
 
     # --- TradingPort: writes -----------------------------------------------------------------
 

@@ -136,6 +136,10 @@ class InMemoryFillStore(_Store):
         self._write().fills[key] = fill
         return True
 
+    def has(self, pair: Pair, fill_id: str) -> bool:
+        key = (pair_key(pair.base, pair.quote), fill_id)
+        return key in self._working().fills or key in self._db.state.fills
+
     def cursor(self, pair: Pair) -> str | None:
         key = pair_key(pair.base, pair.quote)
         pending = self._working().cursors.get(key, UNSET)

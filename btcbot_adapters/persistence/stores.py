@@ -105,6 +105,12 @@ class SqlFillStore(_SqlStore):
     def add(self, fill: Fill) -> bool:
         return self._insert_new(fills, ["pair", "fill_id"], fill_to_row(fill))
 
+    def has(self, pair: Pair, fill_id: str) -> bool:
+        stmt = sa.select(fills.c.fill_id).where(
+            fills.c.pair == pair_text(pair), fills.c.fill_id == fill_id
+        )
+        return self._execute(stmt.limit(1)).first() is not None
+
     def cursor(self, pair: Pair) -> str | None:
         stmt = sa.select(fill_cursors.c.cursor).where(fill_cursors.c.pair == pair_text(pair))
         value = self._execute(stmt).scalar_one_or_none()

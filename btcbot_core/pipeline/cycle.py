@@ -122,7 +122,7 @@ class _Cycle:
         plan = poll_and_reconcile(ports.trading, s, booked, now)
         if ledger.event_count == 0:
             seed_ledger(s, booked, self._exchange_totals(), now)
-        book_fills(s, booked, plan)
+        book_fills(s, booked, plan, ports.uow)
         unpriced = self._price_holdings()
         marks: Mapping[str, Decimal] = s.marks
         if unpriced:
@@ -174,11 +174,18 @@ class _Cycle:
         submitted: tuple[str, ...] = ()
         s.last_submits = s.last_rejects = 0
         if proposal.intents:
-            blocked = plan.blocked_pairs if plan is not None else frozenset()
-            failed = frozenset(
-                s.live_orders[c].pair for c, _ in cancel_blocked if c in s.live_orders
+            blocked = frozenset(booked.blocked).union(
+                plan.blocked_pairs if plan is not None else ()
             )
-            screened = screen(proposal.intents, risk.mode, blocked, failed)
+            # A pair with a cancel this cycle gets no new order until the exchange has
+            # confirmed it next cycle: a cancel can lose the race to a fill (or be refused),
+            # and a replacement beside a still-working order would double the exposure.
+            touched = frozenset(
+                booked.orders[c].pair if c in booked.orders else s.live_orders[c].pair
+                for c in (*cancelled, *(c for c, _ in cancel_blocked))
+                if c in booked.orders or c in s.live_orders
+            )
+            screened = screen(proposal.intents, risk.mode, blocked, touched)
             self.outcomes.extend(screened.stopped)
             pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
             cash = None
@@ -203,9 +210,9 @@ class _Cycle:
                     risk_policy=params.risk_policy,
                     cash=cash,
                     trading_capital=None if capital is None else capital.trading_capital,
-                    deployed_try=sum(
-                        (p.quantity * s.marks.get(a, ZERO) for a, p in positions.items()), ZERO
-                    ),
+                    # what is held plus what resting buys have promised
+                    deployed_try=reserved
+                    + sum((p.quantity * s.marks.get(a, ZERO) for a, p in positions.items()), ZERO),
                     multiplier=risk.multiplier,
                 ),
             )
@@ -323,7 +330,8 @@ class _Cycle:
             if updated is None:
                 blocked.append((cancel.client_order_id, why or Reason("BLOCKED")))
                 continue
-            order_changed(self.s, self.booked, updated)
+            # kept in play one more cycle so fills that raced the cancel attach to it
+            order_changed(self.s, self.booked, updated, keep=True)
             done.append(cancel.client_order_id)
             detail = f"cancel {cancel.client_order_id}: {cancel.reason.detail}"
             self.booked.reasons.append(Reason(cancel.reason.code, detail))

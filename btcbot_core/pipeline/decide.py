@@ -43,8 +43,9 @@ def screen(
     cancel_failed: frozenset[Pair] = frozenset(),
 ) -> Screened:
     """Drop what the mode forbids (REDUCE_RISK_ONLY: buys; OBSERVE_ONLY: everything), what
-    targets a pair with an unresolved (UNKNOWN) order, and what targets a pair whose cancel
-    failed this cycle (a replacement beside a live order would double the exposure)."""
+    targets a pair with an unresolved (UNKNOWN) order, and what targets a pair with a cancel
+    this cycle (not confirmed until the next one; a replacement beside a still-working order
+    would double the exposure)."""
     kept: list[OrderIntent] = []
     stopped: list[IntentOutcome] = []
     for intent in intents:
@@ -57,7 +58,7 @@ def screen(
             why = Reason("PAIR_HAS_UNKNOWN_ORDER", f"{intent.pair}: resolve it first")
             stopped.append(IntentOutcome(intent, Fate.BLOCKED_BY_RECONCILE, (why,)))
         elif intent.pair in cancel_failed:
-            why = Reason("CANCEL_PENDING", f"{intent.pair}: an order to replace is still live")
+            why = Reason("CANCEL_PENDING", f"{intent.pair}: a cancel is not confirmed yet")
             stopped.append(IntentOutcome(intent, Fate.BLOCKED_BY_RECONCILE, (why,)))
         else:
             kept.append(intent)

@@ -101,9 +101,13 @@ def cancel_one(
     if order.exchange_order_id is None:
         return None, Reason("NO_EXCHANGE_ID", "order has no exchange id yet; reconcile first")
     try:
-        trading.cancel(order.pair, order.exchange_order_id)
+        gone = trading.cancel(order.pair, order.exchange_order_id)
     except ExchangeError as exc:
         return None, Reason("CANCEL_FAILED", str(exc))
+    if not gone:
+        # The exchange says the order already finished (filled, most likely): it is not
+        # cancelled; reconciliation learns its real state and fills next cycle.
+        return None, Reason("CANCEL_TOO_LATE", "the exchange says the order already finished")
     # Fills that raced the cancel arrive through the fill feed; CANCELED keeps them.
     return order.transition(OrderStatus.CANCELED, now, reason="cancelled by strategy"), None
 

@@ -8,7 +8,7 @@ already applied is skipped by id, so a re-delivered page changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -21,7 +21,7 @@ from btcbot_core.money import ONE, ZERO
 from btcbot_core.orders import Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
-from btcbot_core.ports import ExchangeOrder, TradingPort
+from btcbot_core.ports import ExchangeOrder, TradingPort, UnitOfWork
 from btcbot_core.reconcile import ReconcilePlan, reconcile
 
 
@@ -35,8 +35,16 @@ class Booked:
     orders: dict[str, Order] = attrs.Factory(dict)
     cursors: dict[Pair, str | None] = attrs.Factory(dict)
     reasons: list[Reason] = attrs.Factory(list)
+    #: fills stored but not booked: the account's history from before a pair was tracked
+    #: (already part of the balances the ledger was seeded from).
+    history: list[Fill] = attrs.Factory(list)
+    #: pairs that get no new order this cycle (an order whose fate is still open).
+    blocked: set[Pair] = attrs.Factory(set)
+    #: pairs polled for the first time (no fill cursor yet).
+    fresh_pairs: set[Pair] = attrs.Factory(set)
     events_written: int = 0
     fills_written: int = 0
+    history_written: int = 0
     unwritten_orders: set[str] = attrs.Factory(set)
     unwritten_cursors: set[Pair] = attrs.Factory(set)
 
@@ -46,6 +54,7 @@ class Booked:
         return bool(
             len(self.events) > self.events_written
             or len(self.fills) > self.fills_written
+            or len(self.history) > self.history_written
             or self.unwritten_orders
             or self.unwritten_cursors
         )
@@ -76,6 +85,8 @@ def poll_and_reconcile(
     fills: list[Fill] = []
     for pair in pairs:
         old = session.cursors.get(pair)
+        if old is None:
+            booked.fresh_pairs.add(pair)
         page = trading.fills_since(pair, old)
         fills.extend(page.fills)
         if page.cursor != old:
@@ -117,26 +128,70 @@ def poll_and_reconcile(
     for update in plan.order_updates:
         after = update.after
         order_changed(session, booked, after, keep=after.client_order_id in awaiting)
+    settle = timedelta(seconds=session.params.abandon_after_s)
     for order in plan.resendable:
-        # Proven absent and never acknowledged: abandon it. The strategy re-plans from fresh
-        # prices rather than re-sending an intent made for an older market.
         current = session.live_orders.get(order.client_order_id, order)
+        if now - current.updated_at < settle:
+            # An exchange may show an accepted order late: keep looking for a while, with
+            # no new order on the pair, before concluding it was never placed.
+            booked.blocked.add(current.pair)
+            continue
+        # Proven absent for long enough, never acknowledged: abandon it. The strategy
+        # re-plans from fresh prices rather than re-sending an intent for an older market.
         order_changed(
             session, booked, current.transition(OrderStatus.REJECTED, now, reason="never placed")
         )
+    for coid in [c for c, o in session.live_orders.items() if o.status.is_terminal]:
+        if coid not in awaiting:  # a cancelled order kept for late fills: none came
+            del session.live_orders[coid]
     return plan
 
 
-def book_fills(session: CycleSession, booked: Booked, plan: ReconcilePlan | None) -> None:
-    """Apply the plan's new fills (ours and orphans) to the warm ledger."""
+def book_fills(
+    session: CycleSession, booked: Booked, plan: ReconcilePlan | None, uow: UnitOfWork
+) -> None:
+    """Apply the plan's new fills (ours and orphans) to the warm ledger, exactly once.
+
+    Orphan fills of a pair polled for the first time are the account's history from before
+    the pair was tracked: they are already in the balances the ledger holds, so they are
+    stored, reported and not booked again. After a restart from a ledger snapshot the
+    ledger no longer knows the ids applied before it, so a fill it does not know is checked
+    against the fill store before booking.
+    """
     if plan is None:
         return
+    orphans: list[Fill] = []
     for fill in plan.orphan_fills:
+        if fill.pair in booked.fresh_pairs:
+            booked.history.append(fill)
+        else:
+            orphans.append(fill)
+            booked.reasons.append(
+                Reason("ORPHAN_FILL", f"{fill.pair}:{fill.fill_id} is not of an order we know")
+            )
+    if booked.history:
         booked.reasons.append(
-            Reason("ORPHAN_FILL", f"{fill.pair}:{fill.fill_id} is not of an order we know")
+            Reason(
+                "FILL_HISTORY_SKIPPED",
+                f"{len(booked.history)} earlier fill(s) of newly tracked pairs stored, not "
+                "booked: the balances the ledger holds already include them",
+            )
         )
+    # ``fills_to_ingest`` already includes the orphans (reconcile lists them in both).
+    skipped = {(f.pair, f.fill_id) for f in booked.history}
+    candidates = [f for f in plan.fills_to_ingest if (f.pair, f.fill_id) not in skipped]
+    seen = {(f.pair, f.fill_id) for f in candidates}
+    candidates += [f for f in orphans if (f.pair, f.fill_id) not in seen]
+    if candidates and session.restored_from_snapshot:
+        with uow:
+            known = {(f.pair, f.fill_id) for f in candidates if uow.fills.has(f.pair, f.fill_id)}
+        if known:
+            booked.reasons.append(
+                Reason("FILL_ALREADY_BOOKED", f"{len(known)} re-delivered fill(s) ignored")
+            )
+            candidates = [f for f in candidates if (f.pair, f.fill_id) not in known]
     marks = session.marks
-    for fill in (*plan.fills_to_ingest, *plan.orphan_fills):
+    for fill in candidates:
         quote = fill.pair.quote
         rate = None if quote == VALUATION_ASSET else marks.get(quote)
         event = FillEvent(fill, quote_rate=rate)

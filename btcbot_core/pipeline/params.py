@@ -45,7 +45,9 @@ class CycleParams:
       means the equity at the first cycle.
     * ``use_bars`` — bar strategies read the last closed bar of ``bar_interval_s`` seconds.
     * ``ledger_snapshot_every`` — events between ledger snapshots (fast restarts).
-    * ``fee_rate`` — the exchange's taker fee ratio, used to value fees of intents.
+    * ``abandon_after_s`` — seconds an order the exchange does not show (and never
+      acknowledged) keeps being looked up, its pair blocked, before it is abandoned as
+      never placed.
     """
 
     run_id: str = attrs.field(validator=_run_id)
@@ -62,3 +64,4 @@ class CycleParams:
     use_bars: bool = False
     bar_interval_s: int = 60
     ledger_snapshot_every: int = 10_000
+    abandon_after_s: float = 120.0

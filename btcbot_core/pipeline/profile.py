@@ -6,10 +6,13 @@ accounting for every stage is the lesson of the bot we replace.
 
 | profile  | command          | alloc | budget | self-fin | recon | degrade | execution |
 |----------|------------------|-------|--------|----------|-------|---------|-----------|
-| stage3   | btcbot run       |  no   |  no    |   no     |  yes  |   no    | exchange  |
+| stage3   | btcbot run       |  yes  |  no    |   no     |  yes  |   no    | exchange  |
 | stage4   | btcbot stage4-run|  yes  |  yes   |   yes    |  yes  |   yes   | exchange  |
 | stage7   | btcbot stage7-run|  yes  |  yes   |   yes    |  yes  |   yes   | simulated |
 | backtest | stage7-backtest  |  yes  |  yes   |   yes    |  yes  |   no    | simulated |
+
+Allocation is on in every stage: it is what keeps buys from taking cash below
+TRY_CASH_TARGET, a rule with no exception.
 
 The backtest profile records only eventful cycles; its capital and risk state are written
 with them (a backtest never resumes from its stores mid-run).
@@ -54,7 +57,7 @@ class StageProfile:
 PROFILES: Final[Mapping[str, StageProfile]] = {
     "stage3": StageProfile(
         "stage3",
-        allocation=False,
+        allocation=True,
         risk_budget=False,
         self_financing=False,
         reconciliation=True,

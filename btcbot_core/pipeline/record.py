@@ -42,6 +42,9 @@ def write_booked(
     for fill in booked.fills[booked.fills_written :]:
         uow.fills.add(fill)
     booked.fills_written = len(booked.fills)
+    for fill in booked.history[booked.history_written :]:
+        uow.fills.add(fill)
+    booked.history_written = len(booked.history)
     events = booked.events[booked.events_written :]
     if events:
         uow.ledger.append(events)

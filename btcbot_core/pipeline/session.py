@@ -60,6 +60,8 @@ class CycleSession:
         self.stale = False
         #: the strategy's derived state has been rebuilt from market history.
         self.warmed = False
+        #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
+        self.restored_from_snapshot = False
 
     @classmethod
     def open(cls, uow: UnitOfWork, params: CycleParams, profile: StageProfile) -> CycleSession:
@@ -79,7 +81,7 @@ class CycleSession:
             # risk state persists it every time it moves, so a restart never forgets a peak.
             ledger.high_water_mark = max(ledger.high_water_mark, risk.equity_high_water_mark)
         strategy = get_strategy(params.strategy, values=params.strategy_values)
-        return cls(
+        session = cls(
             params,
             profile,
             ledger,
@@ -90,3 +92,5 @@ class CycleSession:
             live_orders=live,
             cursors=cursors,
         )
+        session.restored_from_snapshot = snapshot is not None
+        return session

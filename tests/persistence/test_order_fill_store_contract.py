@@ -73,6 +73,18 @@ def test_fill_idempotent_per_pair(new_uow: UowFactory) -> None:
         uow.commit()
 
 
+def test_fill_has_sees_staged_and_committed_fills_per_pair(new_uow: UowFactory) -> None:
+    first = fill("t9")
+    with new_uow() as uow:
+        assert not uow.fills.has(first.pair, "t9")
+        uow.fills.add(first)
+        assert uow.fills.has(first.pair, "t9")  # staged in this unit
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.fills.has(first.pair, "t9")
+        assert not uow.fills.has(ETHBTC, "t9")  # same id, other pair
+
+
 def test_fill_cursor_per_pair(new_uow: UowFactory) -> None:
     with new_uow() as uow:
         assert uow.fills.cursor(BTCTRY) is None

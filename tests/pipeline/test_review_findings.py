@@ -1,0 +1,129 @@
+"""Regression tests for the pipeline safety review (each once lost or misstated money)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from btcbot_adapters.memory import InMemoryUnitOfWork
+from btcbot_core import Quote
+from btcbot_core.errors import TransientExchangeError
+from btcbot_core.pipeline import CyclePorts, CycleSession, Fate, run_cycle
+from tests.pipeline.harness import BTCTRY, Harness
+
+
+def exchange_balances(h: Harness) -> dict[str, D]:
+    return {a: b.total for a, b in h.exchange.balances().items() if b.total}
+
+
+def test_a_fresh_state_database_does_not_book_the_accounts_history_again() -> None:
+    h = Harness()
+    h.cycle(1_000_000, 1_001_000)
+    h.cycle(999_000, 999_400)  # the buy fills: history of the account from now on
+    h.cycle(999_000, 1_000_000)
+    uow = InMemoryUnitOfWork()  # new machine / deleted state database
+    ports = CyclePorts(h.exchange, h.exchange, h.exchange, uow, lambda: h.gate())
+    session = CycleSession.open(uow, h.params, h.profile)
+    report = run_cycle(ports, h.profile, h.params, h.now, session=session)
+    assert session.ledger.balances() == exchange_balances(h)
+    assert "FILL_HISTORY_SKIPPED" in [r.code for r in report.reasons]
+    assert report.fills_ingested == ()
+
+
+def test_a_fill_delivered_again_after_a_snapshot_restart_is_booked_once() -> None:
+    h = Harness(params={"ledger_snapshot_every": 2})
+    h.cycle(1_000_000, 1_001_000)
+    h.cycle(999_000, 999_400)  # fill booked, snapshot saved
+    h.cycle(999_000, 1_000_000)
+    h.session = CycleSession.open(h.uow, h.params, h.profile)  # restart from the snapshot
+    h.exchange.faults.duplicate_next_fill_report()
+    report = h.cycle(999_000, 1_000_000)
+    assert report.fills_ingested == ()
+    assert h.session.ledger.balances() == exchange_balances(h)
+    for _ in range(3):  # and later restarts do not wedge on a capital checkpoint
+        h.session = CycleSession.open(h.uow, h.params, h.profile)
+        h.cycle(999_000, 1_000_000)
+    assert h.session.ledger.balances() == exchange_balances(h)
+
+
+class RacingTrading:
+    """The order fills between the cycle's poll and its cancel (a real-exchange race)."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h, self.race = h, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.h.exchange, name)
+
+    def cancel(self, pair, exchange_order_id):  # type: ignore[no-untyped-def]
+        if self.race:
+            self.h.exchange.set_quote(Quote(BTCTRY, D(999_000), D(999_400), self.h.now))
+        return self.h.exchange.cancel(pair, exchange_order_id)
+
+
+def test_a_cancel_that_lost_the_race_to_a_fill_is_not_booked_as_cancelled() -> None:
+    h = Harness(strategy_values={"TARGET_TRY": "500", "TTL_SECONDS": "60"})
+    trading = RacingTrading(h)
+    h.ports = CyclePorts(h.exchange, trading, h.exchange, h.uow, lambda: h.gate())  # type: ignore[arg-type]
+    coid = h.cycle(1_000_000, 1_001_000).submitted[0]
+    h.minute += 2
+    trading.race = True
+    report = h.cycle(1_005_000, 1_006_000)  # TTL cancel, but the buy fills first
+    trading.race = False
+    assert report.cancelled == ()
+    assert [r.code for _, r in report.cancel_blocked] == ["CANCEL_TOO_LATE"]
+    assert not any(
+        o.fate is Fate.SUBMITTED and o.intent.side.value == "BUY" for o in report.intents
+    )
+    h.cycle(1_005_000, 1_006_000)
+    with h.uow:
+        stored = h.uow.orders.get(coid)
+    assert stored is not None and stored.status.value == "FILLED"
+    assert h.session.ledger.balances() == exchange_balances(h)
+    assert exchange_balances(h)["BTC"] == D("0.00050025")  # one position, not two
+
+
+class LaggyTrading:
+    """Accepts the first submit, times out, and shows the order only a little later."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h, self.hidden_until_minute, self.first = h, 0, True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.h.exchange, name)
+
+    def submit(self, request):  # type: ignore[no-untyped-def]
+        ack = self.h.exchange.submit(request)
+        if self.first:
+            self.first = False
+            self.hidden_until_minute = self.h.minute + 1
+            raise TransientExchangeError("timeout after accept")
+        return ack
+
+    def _visible(self) -> bool:
+        return self.h.minute > self.hidden_until_minute
+
+    def open_orders(self, pairs):  # type: ignore[no-untyped-def]
+        return self.h.exchange.open_orders(pairs) if self._visible() else []
+
+    def order_by_client_id(self, pair, coid):  # type: ignore[no-untyped-def]
+        return self.h.exchange.order_by_client_id(pair, coid) if self._visible() else None
+
+
+def test_an_order_shown_late_is_adopted_not_abandoned_and_doubled() -> None:
+    h = Harness(profile="stage4", strategy_values={"TARGET_TRY": "500", "TTL_SECONDS": "3600"})
+    trading = LaggyTrading(h)
+    h.ports = CyclePorts(h.exchange, trading, h.exchange, h.uow, lambda: h.gate())  # type: ignore[arg-type]
+    for _ in range(4):
+        h.cycle(1_000_000, 1_001_000)
+    buys = [o for o in h.exchange.open_orders([BTCTRY]) if o.side.value == "BUY"]
+    assert len(buys) == 1  # adopted once visible; no second buy beside it
+    assert buys[0].client_order_id in h.session.live_orders
+
+
+def test_stage3_sizes_buys_with_the_cash_buffer() -> None:
+    # stage3 used to run without allocation: a 500 TRY buy from 600 TRY cash, target 300
+    h = Harness(cash="600", profile="stage3")
+    report = h.cycle(1_000_000, 1_001_000)
+    sent = [o for o in report.intents if o.fate is Fate.SUBMITTED]
+    assert len(sent) == 1 and sent[0].price is not None and sent[0].quantity is not None
+    assert sent[0].price * sent[0].quantity <= D("299.40")  # (600 - 300) / 1.002, kuruş down
