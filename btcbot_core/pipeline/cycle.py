@@ -74,6 +74,7 @@ def run_cycle(
     if session is None or session.stale:
         fresh = CycleSession.open(ports.uow, params, profile)
         if session is not None:
+            # Refresh the caller's object in place: it keeps passing the same session.
             session.__dict__.update(fresh.__dict__)
         session = fresh if session is None else session
     session.params, session.profile = params, profile
@@ -93,6 +94,8 @@ class _Cycle:
         self.now = now
         self.cycle = session.cycle + 1
         self.booked = Booked()
+        #: pairs with a cancel attempted this cycle (no replacement until it is confirmed)
+        self.cancel_pairs: set[Pair] = set()
         self.outcomes: list[IntentOutcome] = []
         self.timings: dict[str, float] = {}
         self._totals: dict[str, Decimal] | None = None
@@ -180,12 +183,7 @@ class _Cycle:
             # A pair with a cancel this cycle gets no new order until the exchange has
             # confirmed it next cycle: a cancel can lose the race to a fill (or be refused),
             # and a replacement beside a still-working order would double the exposure.
-            touched = frozenset(
-                booked.orders[c].pair if c in booked.orders else s.live_orders[c].pair
-                for c in (*cancelled, *(c for c, _ in cancel_blocked))
-                if c in booked.orders or c in s.live_orders
-            )
-            screened = screen(proposal.intents, risk.mode, blocked, touched)
+            screened = screen(proposal.intents, risk.mode, blocked, frozenset(self.cancel_pairs))
             self.outcomes.extend(screened.stopped)
             pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
             cash = None
@@ -326,6 +324,7 @@ class _Cycle:
             order = self.s.live_orders.get(cancel.client_order_id)
             if order is None:
                 continue
+            self.cancel_pairs.add(order.pair)
             updated, why = cancel_one(self.ports.trading, self.ports.gate, order, self.now)
             if updated is None:
                 blocked.append((cancel.client_order_id, why or Reason("BLOCKED")))

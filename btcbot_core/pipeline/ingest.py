@@ -160,12 +160,10 @@ def book_fills(
     """
     if plan is None:
         return
-    orphans: list[Fill] = []
     for fill in plan.orphan_fills:
         if fill.pair in booked.fresh_pairs:
             booked.history.append(fill)
         else:
-            orphans.append(fill)
             booked.reasons.append(
                 Reason("ORPHAN_FILL", f"{fill.pair}:{fill.fill_id} is not of an order we know")
             )
@@ -180,8 +178,6 @@ def book_fills(
     # ``fills_to_ingest`` already includes the orphans (reconcile lists them in both).
     skipped = {(f.pair, f.fill_id) for f in booked.history}
     candidates = [f for f in plan.fills_to_ingest if (f.pair, f.fill_id) not in skipped]
-    seen = {(f.pair, f.fill_id) for f in candidates}
-    candidates += [f for f in orphans if (f.pair, f.fill_id) not in seen]
     if candidates and session.restored_from_snapshot:
         with uow:
             known = {(f.pair, f.fill_id) for f in candidates if uow.fills.has(f.pair, f.fill_id)}
