@@ -68,7 +68,7 @@ def _replay(directory: str | None, pairs: tuple[Pair, ...]) -> dict[Pair, list[A
         try:
             out[pair] = load_candles(path)
         except (ArithmeticError, KeyError, ValueError) as exc:
-            raise _fail(f"--replay: {path} is not a Binance kline CSV ({exc!r})") from None
+            raise _fail(f"--replay: {path} is not a Binance kline CSV: {exc}") from None
     if not out:
         raise _fail(
             f"--replay: no <PAIR>-1m.csv for {', '.join(p.symbol for p in pairs)} in {directory}"

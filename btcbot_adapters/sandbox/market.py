@@ -208,9 +208,18 @@ def load_candles(path: pathlib.Path, limit: int | None = None) -> list[Candle]:
     """Candles from a Binance-style kline CSV (header ``open_time,open,high,low,close,volume,…``;
     prices in quote per base, volume in base). Values are read as exact decimal strings."""
     out: list[Candle] = []
+    columns = ("open", "high", "low", "close", "volume")
     with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            o, h, lo, c, v = (Decimal(row[k]) for k in ("open", "high", "low", "close", "volume"))
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                o, h, lo, c, v = (Decimal(row[k]) for k in columns)
+            except (ArithmeticError, KeyError, TypeError):
+                raise ValueError(
+                    f"line {line}: need decimal numbers in columns {', '.join(columns)} "
+                    "(Binance kline CSV with a header row)"
+                ) from None
+            if not all(x.is_finite() for x in (o, h, lo, c, v)):
+                raise ValueError(f"line {line}: prices and volume must be finite numbers")
             out.append((o, h, lo, c, v))
             if limit is not None and len(out) >= limit:
                 break

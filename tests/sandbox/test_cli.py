@@ -71,3 +71,16 @@ def test_user_mistakes_exit_2_without_traceback(args: list[str], needle: str) ->
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["sandbox", "serve", "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_a_malformed_replay_file_names_the_line_and_the_columns(tmp_path: object) -> None:
+    import pathlib
+
+    folder = pathlib.Path(str(tmp_path))
+    (folder / "BTCTRY-1m.csv").write_text("open_time,open,high,low,close,volume\n1,x,2,1,2,5\n")
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--replay", str(folder), "--pairs", "BTCTRY", "--duration", "1"]
+    )
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "open, high, low, close, volume" in result.output
+    assert "Traceback" not in result.output
