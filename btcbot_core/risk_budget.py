@@ -275,6 +275,23 @@ def _limits(p: RiskBudgetParams) -> tuple[_Limit, ...]:
     return limits
 
 
+def metric_names(params: RiskBudgetParams) -> frozenset[str]:
+    """Names of the metrics that have a threshold under ``params`` (``"drawdown"``,
+    ``"quote_age_s"``, ``"exposure_ratio"``, ...): a metric not named here cannot trigger,
+    so :func:`all_clear` callers need not compute it."""
+    cached = _NAMES.get(id(params))
+    if cached is not None and cached[0] is params:
+        return cached[1]
+    names = frozenset(name for _t, name, *_ in _limits(params))
+    if len(_NAMES) > 64:
+        _NAMES.clear()
+    _NAMES[id(params)] = (params, names)
+    return names
+
+
+_NAMES: dict[int, tuple[RiskBudgetParams, frozenset[str]]] = {}
+
+
 def _level(value: Decimal, reduce: Decimal | None, observe: Decimal | None) -> int:
     """2 / 1 / 0 when ``value`` reaches the observe / reduce limit / neither."""
     if observe is not None and value >= observe:
@@ -306,7 +323,7 @@ def all_clear(
     """
     if state.mode is not RiskMode.NORMAL or state.mode_since is None or state.day_anchor is None:
         return False
-    if loss_streak != state.last_loss_streak or quote_age_s is None:
+    if loss_streak != state.last_loss_streak:
         return False
     hwm = state.equity_high_water_mark
     if equity > hwm:
@@ -333,6 +350,8 @@ def all_clear(
         elif name == "daily_loss":
             value = max(ZERO, state.day_start_realized - realized_pnl)
         elif name == "quote_age_s":
+            if quote_age_s is None:  # no datum for some pair: infinitely stale
+                return False
             value = max(Decimal(str(quote_age_s)), ZERO)
         elif name == "spread_bps":
             value = spread_bps
@@ -500,5 +519,6 @@ __all__ = [
     "decide_risk_budget",
     "effective_risk",
     "market_facts",
+    "metric_names",
     "streak_multiplier",
 ]

@@ -26,6 +26,7 @@ from btcbot_core.risk_budget import (
     build_risk_inputs,
     decide_risk_budget,
     market_facts,
+    metric_names,
     streak_multiplier,
 )
 from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
@@ -89,12 +90,14 @@ def assess_risk(
     reasons: list[Reason] = []
     if profile.risk_budget:
         marks = session.marks if marks is None else marks
-        position_values = {
-            asset: pos.quantity * marks[asset] for asset, pos in session.ledger.positions().items()
-        }
-        if _calm(session, market, valuation, position_values, now):
+        if not profile.degrade and _calm(session, market, valuation, marks, now):
             multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
-            return Assessment(mode, multiplier, state)
+            last = session.calm_assessment
+            if last is not None and last.state is state and last.multiplier == multiplier:
+                return last  # the same calm verdict as last cycle: reuse it
+            session.calm_assessment = Assessment(mode, multiplier, state)
+            return session.calm_assessment
+        position_values = _position_values(session, marks)
         inputs = build_risk_inputs(
             valuation=valuation,
             loss_streak=session.ledger.loss_streak,
@@ -135,27 +138,41 @@ def assess_risk(
     return Assessment(mode, multiplier, state, tuple(reasons))
 
 
+def _position_values(session: CycleSession, marks: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """TRY value of each holding at ``marks``."""
+    return {asset: pos.quantity * marks[asset] for asset, pos in session.ledger.positions().items()}
+
+
 def _calm(
     session: CycleSession,
     market: MarketSnapshot,
     valuation: Valuation,
-    position_values: Mapping[str, Decimal],
+    marks: Mapping[str, Decimal],
     now: datetime,
 ) -> bool:
-    """The risk budget would change nothing (see :func:`all_clear`) and degrade is off."""
-    if session.profile.degrade:
-        return False
-    age, spread = market_facts(market, session.params.pairs, now)
-    values = position_values.values()
+    """The risk budget would change nothing (see :func:`all_clear`).
+
+    Only the metrics that have a threshold are computed: a quiet cycle with few triggers
+    configured pays for few."""
+    params = session.params
+    names = metric_names(params.risk_budget)
+    age: float | None = 0.0
+    spread: Decimal | None = None
+    if "quote_age_s" in names or "spread_bps" in names:
+        age, spread = market_facts(market, params.pairs, now)
+    total = largest = ZERO
+    if "exposure_ratio" in names or "concentration_ratio" in names:
+        values = [abs(v) for v in _position_values(session, marks).values()]
+        total, largest = sum(values, ZERO), max(values, default=ZERO)
     return all_clear(
         session.risk,
         equity=valuation.equity,
         realized_pnl=valuation.realized_pnl,
         loss_streak=session.ledger.loss_streak,
-        positions_value=sum((abs(v) for v in values), ZERO),
-        largest_position_value=max((abs(v) for v in values), default=ZERO),
+        positions_value=total,
+        largest_position_value=largest,
         quote_age_s=age,
         spread_bps=spread,
-        params=session.params.risk_budget,
+        params=params.risk_budget,
         now=now,
     )

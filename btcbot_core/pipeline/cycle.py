@@ -120,12 +120,18 @@ class _Cycle:
     def run(self) -> CycleReport:
         s, now, booked, ports = self.s, self.now, self.booked, self.ports
         params, profile, ledger = s.params, s.profile, s.ledger
+        timed = ports.timer is not None
         market = self._snapshot()
-        self._lap("snapshot")
-        plan = poll_and_reconcile(ports.trading, s, booked, now)
+        if timed:
+            self._lap("snapshot")
+        plan = None
+        if s.live_orders or profile.foreign_activity:
+            # in a simulation nobody else trades: no order of ours, nothing to poll
+            plan = poll_and_reconcile(ports.trading, s, booked, now)
         if ledger.event_count == 0:
             seed_ledger(s, booked, self._exchange_totals(), now)
-        book_fills(s, booked, plan, ports.uow)
+        if plan is not None:
+            book_fills(s, booked, plan, ports.uow)
         unpriced = self._price_holdings()
         marks: Mapping[str, Decimal] = s.marks
         if unpriced:
@@ -135,14 +141,16 @@ class _Cycle:
             valuation = ledger.valuation(marks)
         else:
             valuation = ledger.revalue(marks)
-        self._lap("reconcile")
+        if timed:
+            self._lap("reconcile")
         capital, capital_reason = checkpoint_capital(s, valuation, now)
         if capital_reason is not None:
             booked.reasons.append(capital_reason)
         risk = assess_risk(
             s, market, valuation, plan, now, self.cycle, self._exchange_totals, marks
         )
-        booked.reasons.extend(risk.reasons)
+        if risk.reasons:
+            booked.reasons.extend(risk.reasons)
         if unpriced:
             why = Reason(
                 "UNPRICED_POSITION",
@@ -151,7 +159,8 @@ class _Cycle:
             )
             booked.reasons.append(why)
             risk = attrs.evolve(risk, mode=RiskMode.OBSERVE_ONLY, multiplier=ZERO)
-        self._lap("risk")
+        if timed:
+            self._lap("risk")
 
         positions = ledger.positions()
         live = tuple(s.live_orders.values()) if s.live_orders else ()
@@ -171,9 +180,13 @@ class _Cycle:
         proposal = s.strategy.propose(context)
         for note in proposal.notes:
             booked.reasons.append(Reason(note.reason.code, f"{note.pair}: {note.reason.detail}"))
-        self._lap("strategy")
+        if timed:
+            self._lap("strategy")
 
-        cancelled, cancel_blocked = self._cancel(proposal.cancels)
+        cancelled: tuple[str, ...] = ()
+        cancel_blocked: tuple[tuple[str, Reason], ...] = ()
+        if proposal.cancels:
+            cancelled, cancel_blocked = self._cancel(proposal.cancels)
         submitted: tuple[str, ...] = ()
         s.last_submits = s.last_rejects = 0
         if proposal.intents:
@@ -215,9 +228,11 @@ class _Cycle:
                 ),
             )
             self.outcomes.extend(decision.dropped)
-            self._lap("decide")
+            if timed:
+                self._lap("decide")
             submitted = self._submit(decision.approved, decision.source, capital, risk.state)
-        self._lap("execute")
+        if timed:
+            self._lap("execute")
 
         report = CycleReport(
             run_id=params.run_id,
@@ -232,20 +247,35 @@ class _Cycle:
             submitted=submitted,
             cancelled=cancelled,
             cancel_blocked=cancel_blocked,
-            fills_ingested=tuple(f"{f.pair.symbol}:{f.fill_id}" for f in booked.fills),
+            fills_ingested=tuple(f"{f.pair.symbol}:{f.fill_id}" for f in booked.fills)
+            if booked.fills
+            else (),
             valuation=valuation,
-            capital=None
-            if capital is None
-            else CapitalView(capital.trading_capital, capital.treasury),
-            order_updates=tuple((c, o.status.value) for c, o in booked.orders.items()),
+            capital=self._capital_view(capital),
+            order_updates=tuple((c, o.status.value) for c, o in booked.orders.items())
+            if booked.orders
+            else (),
             timings_ms=self.timings,
         )
         commit_cycle(ports.uow, s, booked, capital, risk.state, report)
         s.cycle = self.cycle
         s.capital = capital
         s.risk = risk.state
-        self._lap("record")
+        if timed:
+            self._lap("record")
         return report
+
+    def _capital_view(self, capital: CapitalState | None) -> CapitalView | None:
+        """The report's view of ``capital``; the same object while capital is unchanged."""
+        if capital is None:
+            return None
+        cached = self.s.capital_view
+        if cached is None or cached[0] is not capital:
+            cached = self.s.capital_view = (
+                capital,
+                CapitalView(capital.trading_capital, capital.treasury),
+            )
+        return cached[1]
 
     # --- stages -------------------------------------------------------------------------
 

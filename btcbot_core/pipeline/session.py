@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from btcbot_core.ledger import Ledger
 from btcbot_core.orders import Order, Side
@@ -19,6 +20,10 @@ from btcbot_core.pipeline.profile import StageProfile
 from btcbot_core.ports import UnitOfWork
 from btcbot_core.rules import SymbolRules
 from btcbot_core.state import CapitalState, RiskState
+
+if TYPE_CHECKING:
+    from btcbot_core.pipeline.assess import Assessment
+    from btcbot_core.pipeline.report import CapitalView
 from btcbot_core.strategies import Strategy, get_strategy
 
 
@@ -60,6 +65,10 @@ class CycleSession:
         self.stale = False
         #: the strategy's derived state has been rebuilt from market history.
         self.warmed = False
+        #: the last calm risk verdict, reused while nothing it depends on changes.
+        self.calm_assessment: Assessment | None = None
+        #: the report's view of the last capital state (built again only when it changes).
+        self.capital_view: tuple[CapitalState, CapitalView] | None = None
         #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
         self.restored_from_snapshot = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+import attrs
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from btcbot_core.risk_budget import (
     RiskInputs,
     all_clear,
     decide_risk_budget,
+    metric_names,
     streak_multiplier,
 )
 from btcbot_core.state import RiskState
@@ -100,3 +102,38 @@ def test_cached_day_anchor_equals_the_direct_one(offset: int, tz: str) -> None:
     for step in (0, 1, 3599, 3600 * 5, 86399):  # walk across day boundaries and DST changes
         now = T0 + timedelta(seconds=offset + step)
         assert _anchor(now, tz) == day_anchor(now, resolve_timezone(tz))
+
+
+def test_missing_market_data_only_matters_when_staleness_has_a_threshold() -> None:
+    # No datum for some pair is "infinitely stale": it can only trigger STALE_DATA, so
+    # without that threshold the shortcut may still say all clear (the full decision agrees).
+    base = RiskBudgetParams(drawdown_reduce_ratio=None, drawdown_observe_ratio=None)
+    state = decide_risk_budget(
+        RiskState(), RiskInputs(equity=D(1000), realized_pnl=D(0)), base, T0
+    ).state
+    inputs = RiskInputs(equity=D(900), realized_pnl=D(0), quote_age_s=None)
+    for params, expected in ((base, False), (attrs.evolve(base, max_quote_age_s=None), True)):
+        assert clear(state, inputs, params, T0) is expected
+        full = decide_risk_budget(state, inputs, params, T0)
+        assert (full.state is state) is expected
+
+
+def test_metric_names_lists_only_metrics_with_a_threshold() -> None:
+    params = RiskBudgetParams(
+        drawdown_reduce_try=None,
+        drawdown_observe_try=None,
+        drawdown_reduce_ratio=None,
+        drawdown_observe_ratio=None,
+        daily_loss_reduce_try=None,
+        daily_loss_observe_try=None,
+        max_quote_age_s=None,
+        spread_reduce_bps=None,
+        spread_observe_bps=None,
+        exposure_reduce_ratio=None,
+        exposure_observe_ratio=None,
+        concentration_reduce_ratio=None,
+        concentration_observe_ratio=D("0.5"),
+    )
+    assert metric_names(params) == {"concentration_ratio"}
+    assert metric_names(params) is metric_names(params)  # cached per params object
+    assert "quote_age_s" in metric_names(RiskBudgetParams())
