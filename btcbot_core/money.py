@@ -55,12 +55,18 @@ def to_decimal(value: object, name: str = "value") -> Decimal:
 
 def dec_field(value: object) -> Decimal:
     """attrs converter: :func:`to_decimal` without a field name."""
+    # A finite Decimal (nearly every call: values move between value objects) is returned
+    # as it is without the general conversion's call and type dispatch.
+    if type(value) is Decimal and value.is_finite():
+        return value
     return to_decimal(value)
 
 
 def opt_dec_field(value: object) -> Decimal | None:
     """attrs converter: ``None`` stays ``None``, anything else goes through :func:`to_decimal`."""
-    return None if value is None else to_decimal(value)
+    if value is None or (type(value) is Decimal and value.is_finite()):
+        return value
+    return to_decimal(value)
 
 
 def upper_field(value: str) -> str:

@@ -403,8 +403,15 @@ class _Cycle:
                 self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
         s.capital, s.risk = capital, risk_state
         sent: list[str] = []
+        requests = {r.client_order_id: r for r in approved}
         for order in recorded:
-            result = send_one(self.ports.trading, self.ports.gate, order, self.now)
+            result = send_one(
+                self.ports.trading,
+                self.ports.gate,
+                order,
+                self.now,
+                requests[order.client_order_id],
+            )
             order_changed(s, self.booked, result.order)
             self.outcomes.append(
                 IntentOutcome(

@@ -36,11 +36,19 @@ class SendResult:
     reasons: tuple[Reason, ...] = ()
 
 
-def send_one(trading: TradingPort, gate: Gate, order: Order, now: datetime) -> SendResult:
+def send_one(
+    trading: TradingPort,
+    gate: Gate,
+    order: Order,
+    now: datetime,
+    request: OrderRequest | None = None,
+) -> SendResult:
     """Send a recorded PLANNED order, checking the gate right before the write.
 
-    A blocked gate turns the order REJECTED locally (it was never sent). An ambiguous
-    failure (timeout, 5xx) turns it UNKNOWN: reconciliation looks it up next cycle.
+    ``request`` is the approved request the order was planned from (rebuilt from the order
+    when not given). A blocked gate turns the order REJECTED locally (it was never sent).
+    An ambiguous failure (timeout, 5xx) turns it UNKNOWN: reconciliation looks it up next
+    cycle.
     """
     policy = gate()
     if not policy.allow_submit:
@@ -49,14 +57,15 @@ def send_one(trading: TradingPort, gate: Gate, order: Order, now: datetime) -> S
             Fate.BLOCKED_BY_GATE,
             policy.submit_blockers,
         )
-    request = OrderRequest(
-        order.client_order_id,
-        order.pair,
-        order.side,
-        order.quantity,
-        order.price,
-        order.order_type,
-    )
+    if request is None or request.client_order_id != order.client_order_id:
+        request = OrderRequest(
+            order.client_order_id,
+            order.pair,
+            order.side,
+            order.quantity,
+            order.price,
+            order.order_type,
+        )
     submitted = order.transition(OrderStatus.SUBMITTED, now)
     try:
         ack = trading.submit(request)
