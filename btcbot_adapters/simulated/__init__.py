@@ -25,8 +25,9 @@ Public API::
 Exchange order ids are consecutive integers as text; fill ids come from
 ``btcbot_core.ids.simulated_fill_id``; quantities are always in the base asset (a BTCTurk
 market buy's quote-asset quantity must be converted by the wire layer). Not thread-safe.
-Matching semantics: :mod:`.matching`; fee units and rounding: :mod:`.fees`; reject codes:
-:mod:`.codes`; faults: :mod:`.faults`.
+Order entry and fill pages: :mod:`.trading`; matching semantics: :mod:`.matching`; fee units
+and rounding: :mod:`.fees`; reject codes: :mod:`.codes`; faults: :mod:`.faults`. Timing of
+the cycle benchmark's calls: ``python -m tests.simulated.bench_calls``.
 """
 
 from btcbot_adapters.simulated.codes import RejectCode, reject_code

@@ -3,9 +3,11 @@ ports.
 
 The caller drives it: ``set_quote`` (quote mode) or ``on_bar`` (bar mode) feed the market and
 trigger matching; time comes only from those quotes and bars (``start`` until the first one).
-Matching rules are in :mod:`btcbot_adapters.simulated.matching`, fee rounding in
-:mod:`btcbot_adapters.simulated.fees`, reject codes in :mod:`btcbot_adapters.simulated.codes`
-and fault injection in :mod:`btcbot_adapters.simulated.faults`.
+Order entry, cancels, lookups and fill pages (the TradingPort) are in
+:mod:`btcbot_adapters.simulated.trading`, matching rules in
+:mod:`btcbot_adapters.simulated.matching`, fee rounding in :mod:`btcbot_adapters.simulated.fees`,
+reject codes in :mod:`btcbot_adapters.simulated.codes` and fault injection in
+:mod:`btcbot_adapters.simulated.faults`.
 
 Balances: a limit BUY locks ``limit × qty`` plus the most fee and tax it can be charged
 (:meth:`FeeSchedule.max_fee_and_tax`) in the quote asset; a market BUY locks the same at its
@@ -18,46 +20,27 @@ adjusted.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from btcbot_adapters.simulated.codes import RejectCode, reject_code
-from btcbot_adapters.simulated.faults import (
-    FaultInjector,
-    FaultKind,
-    FaultRates,
-    Operation,
-)
-from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
+from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, FaultRates, Operation
+from btcbot_adapters.simulated.fees import FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
-from btcbot_adapters.simulated.pricing import band_price, slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
-from btcbot_core.errors import (
-    OrderNotFoundError,
-    OrderRejectedError,
-    TransientExchangeError,
-    ValidationError,
-)
+from btcbot_adapters.simulated.trading import MatchMode, TradingDesk
+from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
 from btcbot_core.money import DecimalLike, bps, to_decimal
-from btcbot_core.orders import Fill, OrderRequest, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
-from btcbot_core.ports import Balance, ExchangeOrder, FillPage, SubmitAck
+from btcbot_core.ports import Balance
 from btcbot_core.rules import SymbolRules
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-class MatchMode(enum.StrEnum):
-    """What drives matching. QUOTES: ``set_quote``; orders may fill on submit. BARS:
-    ``on_bar``; every order first meets the next bar (no fill on submit, no look-ahead)."""
-
-    QUOTES = "QUOTES"
-    BARS = "BARS"
+__all__ = ["EPOCH", "MatchMode", "SimulatedExchange"]
 
 
-class SimulatedExchange:
+class SimulatedExchange(TradingDesk):
     """A deterministic simulated spot exchange (MarketDataPort + TradingPort + AccountPort).
 
     Args:
@@ -129,7 +112,10 @@ class SimulatedExchange:
         self._next_id = first_order_id
         self._by_id: dict[str, SimOrder] = {}
         self._by_client: dict[str, SimOrder] = {}
-        self._by_pair_object: dict[int, tuple[Pair, PairBook]] = {}
+        self._by_pair: dict[int, PairBook] = {}  # see TradingDesk._lookup
+        self._held_pairs: list[Pair] = []
+        self._bars_mode = self._mode is MatchMode.BARS
+        self._bar_close: tuple[Bar, datetime] | None = None  # now()'s cache
 
     # --- configuration and time -------------------------------------------------------------
 
@@ -150,23 +136,11 @@ class SimulatedExchange:
         bar = self._bar_clock
         if bar is None:
             return self._quote_clock
-        return max(self._quote_clock, bar.open_time + timedelta(seconds=bar.interval_s))
-
-    def _remember(self, pair: Pair) -> PairBook:
-        """The book of ``pair``, remembered by object identity: hashing an attrs ``Pair``
-        costs more than the rest of a quiet ``on_bar``. Bounded; holds the pair object so
-        its id cannot be reused while remembered."""
-        book = self._book(pair)
-        if len(self._by_pair_object) >= 256:
-            self._by_pair_object.clear()
-        self._by_pair_object[id(pair)] = (pair, book)
-        return book
-
-    def _book(self, pair: Pair) -> PairBook:
-        book = self._books.get(pair)
-        if book is None:
-            raise ValidationError(f"{pair} is not traded on this simulated exchange")
-        return book
+        cached = self._bar_close
+        if cached is None or cached[0] is not bar:  # the close time, computed once per bar
+            cached = self._bar_close = (bar, bar.open_time + timedelta(seconds=bar.interval_s))
+        close, quote_clock = cached[1], self._quote_clock
+        return close if close > quote_clock else quote_clock  # max(quote_clock, close)
 
     # --- driving the market -----------------------------------------------------------------
 
@@ -191,18 +165,18 @@ class SimulatedExchange:
         it. O(1) unless the bar can fill something: a dict lookup, a time check, a bounded
         append and two price comparisons (:meth:`PairBook.bar_may_trade`)."""
         pair = bar.pair
-        hit = self._by_pair_object.get(id(pair))
-        book = hit[1] if hit is not None and hit[0] is pair else self._remember(pair)
+        book = self._by_pair.get(id(pair)) or self._book(pair)
         last = book.last_bar
-        if last is not None and bar.open_time <= last.open_time:
+        open_time = bar.open_time
+        if last is not None and open_time <= last.open_time:
             raise ValidationError(f"{bar.pair}: bar at {bar.open_time} is not after the last one")
         book.prev_bar = last
         book.last_bar = bar
         book.history.append(bar)
         clock = self._bar_clock
-        if clock is None or bar.open_time >= clock.open_time:
+        if clock is None or open_time >= clock.open_time:
             self._bar_clock = bar
-        if book.live and self._mode is MatchMode.BARS and book.bar_may_trade(bar):
+        if book.live and self._bars_mode and book.bar_may_trade(bar):
             self._engine.on_bar(book, bar, self._participation)
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
@@ -234,22 +208,13 @@ class SimulatedExchange:
     def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
         """The last ``limit`` bars of ``interval_s`` seen by ``on_bar``, oldest first (at most
         ``history_limit``). Cheap for ``limit=1``, the per-cycle call of the pipeline."""
-        hit = self._by_pair_object.get(id(pair))
-        if hit is not None and hit[0] is pair:
-            book: PairBook | None = hit[1]
-            if limit == 1:
-                last = hit[1].last_bar
-                if last is not None and last.interval_s == interval_s:
-                    return [last]
-        else:
-            book = self._books.get(pair)
-            if book is not None:
-                self._remember(pair)
+        book = self._by_pair.get(id(pair)) or self._lookup(pair)
         if book is None or limit <= 0:
             return []
-        last = book.last_bar
-        if limit == 1 and last is not None and last.interval_s == interval_s:
-            return [last]
+        if limit == 1:
+            last = book.last_bar
+            if last is not None and last.interval_s == interval_s:
+                return [last]
         out: list[Bar] = []
         for bar in reversed(book.history):
             if bar.interval_s == interval_s:
@@ -264,182 +229,10 @@ class SimulatedExchange:
             return book.prev_quote or book.quote if stale else book.quote
         return book.bar_quote(self._half_spread, stale)
 
-    # --- TradingPort ------------------------------------------------------------------------
-
-    def submit(self, request: OrderRequest) -> SubmitAck:
-        """Validate, lock and accept ``request`` (quote mode: match it at once).
-
-        Raises ``OrderRejectedError(code=RejectCode…)`` with nothing changed when the order
-        breaks the symbol rules, the free balance is short, or the client order id was used.
-        With a TIMEOUT_AFTER_ACCEPT fault the caller gets ``TransientExchangeError`` whatever
-        the outcome was (accepted — and in quote mode maybe filled — or rejected).
-        """
-        fault = self.faults.for_call(Operation.SUBMIT)
-        if fault is not None and fault.kind is FaultKind.REJECT:
-            raise OrderRejectedError(
-                f"injected reject of {request.client_order_id}", code=fault.code
-            )
-        hide = fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT
-        try:
-            ack = self._accept(request)
-        except OrderRejectedError as err:
-            if hide:
-                raise TransientExchangeError(
-                    f"injected timeout: the outcome of {request.client_order_id} is unknown"
-                ) from err
-            raise
-        if hide:
-            raise TransientExchangeError(
-                f"injected timeout after accepting {request.client_order_id} "
-                f"(order {ack.exchange_order_id})"
-            )
-        return ack
-
-    def _accept(self, request: OrderRequest) -> SubmitAck:
-        book = self._books.get(request.pair)
-        if book is None:
-            raise OrderRejectedError(
-                f"{request.pair} is not traded here", code=RejectCode.FAILED_ORDER_PARAMETER
-            )
-        if request.client_order_id in self._by_client:
-            raise OrderRejectedError(
-                f"client order id {request.client_order_id} already used",
-                code=RejectCode.DUPLICATE_CLIENT_ORDER_ID,
-            )
-        market = request.order_type is OrderType.MARKET
-        buy = request.side is Side.BUY
-        if self._mode is MatchMode.QUOTES:
-            touch = book.quote
-            reference = None if touch is None else touch.ask if buy else touch.bid
-        else:  # the prices of bar_quote(), without building the Quote
-            prices = book.touch_prices(self._half_spread)
-            reference = None if prices is None else prices[1] if buy else prices[0]
-        violations = book.rules.check(request.side, request.price, request.quantity, reference)
-        if violations:
-            detail = "; ".join(v.detail for v in violations)
-            raise OrderRejectedError(detail, code=reject_code(violations[0], request.order_type))
-        cap = None
-        if market:
-            if reference is None:
-                raise OrderRejectedError(
-                    f"{request.pair}: no market price for a market order",
-                    code=RejectCode.FAILED_MARKET_ORDER,
-                )
-            if self._mode is MatchMode.QUOTES:  # fills at once, at exactly this price
-                cap = slipped_price(request.side, reference, self._slippage, book.rules)
-            else:
-                cap = band_price(request.side, reference, self._band, book.rules)
-        now = self.now()
-        if buy:
-            lock_asset = request.pair.quote
-            worst = request.price if request.price is not None else cap
-            assert worst is not None
-            notional = EXACT.multiply(worst, request.quantity)
-            need = EXACT.add(notional, self._fees.max_fee_and_tax(notional))
-        else:
-            lock_asset = request.pair.base
-            need = request.quantity
-        free = self._wallet.available(lock_asset)
-        if need > free:
-            raise OrderRejectedError(
-                f"{request.client_order_id} needs {need} {lock_asset}, {free} free",
-                code=RejectCode.BALANCE_NOT_ENOUGH,
-            )
-        order_id = str(self._next_id)
-        self._next_id += 1
-        order = SimOrder(
-            exchange_order_id=order_id,
-            client_order_id=request.client_order_id,
-            pair=request.pair,
-            side=request.side,
-            order_type=request.order_type,
-            price=request.price,
-            quantity=request.quantity,
-            created_at=now,
-            lock_asset=lock_asset,
-            lock_amount=need,
-            cap_price=cap,
-        )
-        self._wallet.lock(lock_asset, need)
-        self._by_id[order_id] = order
-        self._by_client[request.client_order_id] = order
-        book.live.append(order)
-        if self._mode is MatchMode.QUOTES:
-            self._engine.on_submit_quote(book, order, book.quote)
-        book.reindex()
-        return SubmitAck(order_id, request.client_order_id, now)
-
-    def cancel(self, pair: Pair, exchange_order_id: str) -> bool:
-        """Cancel a live order (True); False when it is already terminal.
-
-        Raises ``OrderNotFoundError`` for an id this exchange never issued for ``pair``.
-        """
-        fault = self.faults.for_call(Operation.CANCEL)
-        order = self._by_id.get(exchange_order_id)
-        if order is None or order.pair != pair:
-            raise OrderNotFoundError(f"no order {exchange_order_id} on {pair}")
-        done = False
-        if order.status.is_live:
-            self._engine.close(self._books[pair], order, OrderStatus.CANCELED, self.now())
-            done = True
-        if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT:
-            raise TransientExchangeError(f"injected timeout after cancelling {exchange_order_id}")
-        return done
-
-    def open_orders(self, pairs: Sequence[Pair]) -> Sequence[ExchangeOrder]:
-        """Live orders of ``pairs``, oldest first."""
-        self.faults.for_call(Operation.OPEN_ORDERS)
-        out: list[ExchangeOrder] = []
-        for pair in pairs:
-            book = self._books.get(pair)
-            if book is not None and book.live:
-                out += [o.view() for o in book.live]  # views are cached per order
-        return out
-
-    def order_by_client_id(self, pair: Pair, client_order_id: str) -> ExchangeOrder | None:
-        """The order with ``client_order_id`` on ``pair``, terminal or not; None if absent."""
-        self.faults.for_call(Operation.ORDER_LOOKUP)
-        order = self._by_client.get(client_order_id)
-        if order is None or order.pair != pair:
-            return None
-        return order.view()
-
-    def order(self, exchange_order_id: str) -> ExchangeOrder:
-        """Look an order up by exchange id (no faults); ``OrderNotFoundError`` if unknown."""
-        found = self._by_id.get(exchange_order_id)
-        if found is None:
-            raise OrderNotFoundError(f"no order {exchange_order_id}")
-        return found.view()
-
-    def all_orders(self, pair: Pair) -> list[ExchangeOrder]:
-        """Every order of ``pair`` ever accepted, terminal ones too, oldest first (no faults)."""
-        return [o.view() for o in self._by_id.values() if o.pair == pair]
-
-    def fills_since(self, pair: Pair, cursor: str | None) -> FillPage:
-        """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest
-        first, at most ``fill_page_size``; the returned cursor continues after the page."""
-        fault = self.faults.for_call(Operation.FILLS)
-        book = self._book(pair)
-        if fault is None:
-            return book.page_after(cursor, self._page)
-        start, page = book.fill_page(cursor, self._page)
-        end = start + len(page)
-        if fault.kind is FaultKind.DUPLICATE_FILL:
-            if start > 0:  # an overlapping page: the last fill already read comes again
-                page = [book.fills[start - 1], *page]
-            elif page:
-                page = [page[0], *page]
-            else:
-                self.faults.put_back(fault)
-        return FillPage(tuple(page), str(end))
-
-    def all_fills(self, pair: Pair) -> tuple[Fill, ...]:
-        """Every fill of ``pair`` so far (no faults, no paging)."""
-        return tuple(self._book(pair).fills)
-
     # --- AccountPort ------------------------------------------------------------------------
 
     def balances(self) -> Mapping[str, Balance]:
         """Free and locked balance of every asset the account has held."""
-        self.faults.for_call(Operation.BALANCES)
+        if not self.faults.idle():
+            self.faults.for_call(Operation.BALANCES)
         return self._wallet.balances()

@@ -142,6 +142,12 @@ class FaultInjector:
 
     # --- used by the exchange ---------------------------------------------------------------
 
+    def idle(self) -> bool:
+        """True when no call can get a fault (nothing queued, no random rates): then
+        :meth:`take` and :meth:`for_call` return ``None`` without drawing, so the exchange may
+        skip them (the per-call fast path)."""
+        return not self._queue and not self._random_on
+
     def take(self, op: Operation) -> Fault | None:
         """The fault for this call of ``op`` (removing it from the plan), or ``None``."""
         if self._queue:

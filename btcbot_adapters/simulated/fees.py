@@ -100,9 +100,36 @@ class FeeSchedule:
         """``amount`` rounded up (toward +∞) to ``fee_scale`` places."""
         return amount.quantize(self.quantum, rounding=ROUND_CEILING)
 
+    @functools.cached_property
+    def untaxed(self) -> bool:
+        """Whether the tax is a plain zero (``+0``, exponent in ``-18..0``) and ``max_rate``
+        is not ``-0``: then every tax term of :meth:`max_fee_and_tax` and
+        :meth:`FeeAccumulator.charge` is ``0E-fee_scale`` and adding it changes nothing,
+        so they skip it (the fast path; a property test holds it to the general one)."""
+        ratio = self.tax_ratio
+        exponent = ratio.as_tuple().exponent
+        return (
+            ratio.is_zero()
+            and not ratio.is_signed()
+            and isinstance(exponent, int)
+            and -18 <= exponent <= 0
+            and not self.max_rate.is_signed()
+        )
+
+    @functools.cached_property
+    def zero_tax(self) -> Decimal:
+        """``0E-fee_scale``: the tax of every fill when :attr:`untaxed`."""
+        return ZERO.quantize(self.quantum)
+
     def max_fee_and_tax(self, notional: Decimal) -> Decimal:
         """The most fee + tax an order of at most ``notional`` (quote) can ever be charged."""
-        fee = self.round_up(EXACT.multiply(notional, self.max_rate))
+        fee = EXACT.multiply(notional, self.max_rate).quantize(self.quantum, rounding=ROUND_CEILING)
+        if self.untaxed:  # fee >= +0 at fee_scale places, so fee + 0E-fee_scale is fee itself
+            return fee
+        return self.add_max_tax(fee)
+
+    def add_max_tax(self, fee: Decimal) -> Decimal:
+        """``fee`` plus the most tax charged on it (the general tail of max_fee_and_tax)."""
         return EXACT.add(fee, self.round_up(EXACT.multiply(fee, self.tax_ratio)))
 
 
@@ -127,9 +154,21 @@ class FeeAccumulator:
         fee = self.raw_fee.quantize(quantum, rounding=ROUND_CEILING)  # schedule.round_up
         fee = min(EXACT.subtract(fee, self.fee_paid), cap)
         self.fee_paid = EXACT.add(self.fee_paid, fee)
+        if schedule.untaxed:
+            # The general lines below give exactly this: fee_paid >= +0, so its tax rounds
+            # up to 0E-fee_scale, minus tax_paid (0 or 0E-fee_scale) is 0E-fee_scale, which is
+            # the min since cap - fee >= 0 (a tie keeps the first); tax_paid becomes it too.
+            self.tax_paid = tax = schedule.zero_tax
+            return fee, tax
+        return fee, self._charge_tax(schedule, cap, fee)
+
+    def _charge_tax(self, schedule: FeeSchedule, cap: Decimal, fee: Decimal) -> Decimal:
+        """The tax of a fill whose fee is ``fee`` (``fee_paid`` already includes it), at
+        most ``cap - fee``; the general path of :meth:`charge`."""
+        quantum = schedule.quantum
         owed_tax = EXACT.multiply(self.fee_paid, schedule.tax_ratio)
         owed_tax = owed_tax.quantize(quantum, rounding=ROUND_CEILING)
         owed_tax = EXACT.subtract(owed_tax, self.tax_paid)
         tax = min(owed_tax, EXACT.subtract(cap, fee))
         self.tax_paid = EXACT.add(self.tax_paid, tax)
-        return fee, tax
+        return tax

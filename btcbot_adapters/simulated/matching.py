@@ -96,6 +96,7 @@ class MatchingEngine:
         self.wallet = wallet
         self.fees = fees
         self.slippage = slippage
+        self._slip_free = slippage == 0  # then slipped_price(side, open, …) is the open
 
     # --- state changes ----------------------------------------------------------------------
 
@@ -109,19 +110,18 @@ class MatchingEngine:
         at: datetime,
     ) -> Fill:
         """Execute ``qty`` of ``order`` at ``price``: move balances, record and return the fill."""
-        if qty <= 0 or qty > order.remaining or price <= 0:
+        if qty <= 0 or qty > order.quantity - order.filled_qty or price <= 0:  # .remaining
             raise SimulatorInvariantError(f"bad fill {qty} @ {price} for {order.exchange_order_id}")
-        if order.price is not None and (
-            (order.side is Side.BUY and price > order.price)
-            or (order.side is Side.SELL and price < order.price)
-        ):
+        buy = order.side is Side.BUY
+        limit = order.price
+        if limit is not None and (price > limit if buy else price < limit):
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
         pair = book.pair
         notional = EXACT.multiply(price, qty)
         fees = order.fees
         saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
         fee, tax = fees.charge(self.fees, notional, maker)
-        spent = EXACT.add(EXACT.add(notional, fee), tax) if order.side is Side.BUY else qty
+        spent = EXACT.add(EXACT.add(notional, fee), tax) if buy else qty
         if spent > order.lock_remaining:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise SimulatorInvariantError(
@@ -146,11 +146,12 @@ class MatchingEngine:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise
         order.lock_remaining = EXACT.subtract(order.lock_remaining, spent)
-        self.wallet.spend_locked(order.lock_asset, spent)
-        if order.side is Side.BUY:
-            self.wallet.credit(pair.base, qty)
+        wallet = self.wallet
+        wallet.spend_locked(order.lock_asset, spent)
+        if buy:
+            wallet.credit(pair.base, qty)
         else:
-            self.wallet.credit(pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax))
+            wallet.credit(pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax))
         order.filled_qty = EXACT.add(order.filled_qty, qty)
         order.fill_count += 1
         order.updated_at = at
@@ -169,7 +170,8 @@ class MatchingEngine:
             self.wallet.release(order.lock_asset, order.lock_remaining)
             order.lock_remaining = ZERO
         order.status = status
-        order.updated_at = max(order.updated_at, at)
+        if at > order.updated_at:  # max(updated_at, at): a tie keeps updated_at
+            order.updated_at = at
         if reason:
             order.reason = reason
         book.live.remove(order)
@@ -228,9 +230,13 @@ class MatchingEngine:
         budget = None if participation is None else bar.volume * participation
         at_open = bar.open_time
         step = book.rules.qty_step
+        stale = False  # whether book's quick-reject summary may be out of date
         for order in tuple(book.live):
-            if order.order_type is OrderType.MARKET:
-                price = slipped_price(order.side, bar.open, self.slippage, book.rules)
+            if order.order_type is OrderType.MARKET:  # always closed here, and close reindexes
+                if self._slip_free:
+                    price = bar.open
+                else:
+                    price = slipped_price(order.side, bar.open, self.slippage, book.rules)
                 cap = order.cap_price
                 beyond = cap is not None and (
                     price > cap if order.side is Side.BUY else price < cap
@@ -238,7 +244,8 @@ class MatchingEngine:
                 if beyond or price <= 0:
                     self.close(book, order, OrderStatus.CANCELED, at_open, "beyond market band")
                     continue
-                qty = fill_quantity(order.remaining, budget, step)
+                remaining = order.quantity - order.filled_qty  # order.remaining
+                qty = remaining if budget is None else fill_quantity(remaining, budget, step)
                 if qty > 0:
                     self.fill(book, order, price, qty, False, at_open)
                     budget = None if budget is None else budget - qty
@@ -247,6 +254,7 @@ class MatchingEngine:
                 continue
             hit = bar_match(order, bar)
             order.fresh = False
+            stale = True
             if hit is None:
                 continue
             qty = fill_quantity(order.remaining, budget, step)
@@ -256,4 +264,5 @@ class MatchingEngine:
             at = at_open + timedelta(seconds=bar.interval_s) if maker else at_open
             self.fill(book, order, price, qty, maker, at)
             budget = None if budget is None else budget - qty
-        book.reindex()
+        if stale:  # with only market orders, the last close() has just reindexed
+            book.reindex()

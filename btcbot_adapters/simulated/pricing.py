@@ -2,7 +2,11 @@
 quotes synthesised from bars.
 
 Every derived price is rounded to the pair's effective price step **against us**: a buy
-price up, a sell price down (so a simulated result is never flattering).
+price up, a sell price down (so a simulated result is never flattering). The rounding is
+:func:`round_up` / :func:`round_down`: ``quantize_up`` / ``quantize_down`` onto
+``rules.effective_price_step``, through ``SymbolRules.round_price`` (which rounds a *sell* up
+and a *buy* down, with a shortcut for power-of-ten steps that core tests hold to the general
+functions).
 """
 
 from __future__ import annotations
@@ -11,9 +15,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 from btcbot_core.market import Bar, Quote
-from btcbot_core.money import ONE, quantize_down, quantize_up
+from btcbot_core.money import ONE
 from btcbot_core.orders import Side
 from btcbot_core.rules import SymbolRules
+
+
+def round_up(value: Decimal, rules: SymbolRules) -> Decimal:
+    """``quantize_up(value, rules.effective_price_step)`` (a sell limit rounds up)."""
+    return rules.round_price(value, Side.SELL)
+
+
+def round_down(value: Decimal, rules: SymbolRules) -> Decimal:
+    """``quantize_down(value, rules.effective_price_step)`` (a buy limit rounds down)."""
+    return rules.round_price(value, Side.BUY)
 
 
 def slipped_price(side: Side, touch: Decimal, slippage: Decimal, rules: SymbolRules) -> Decimal:
@@ -21,19 +35,17 @@ def slipped_price(side: Side, touch: Decimal, slippage: Decimal, rules: SymbolRu
     rounded to the price step against the taker (buy up, sell down). Unchanged at 0."""
     if slippage == 0:
         return touch
-    step = rules.effective_price_step
     if side is Side.BUY:
-        return quantize_up(touch * (ONE + slippage), step)
-    return quantize_down(touch * (ONE - slippage), step)
+        return round_up(touch * (ONE + slippage), rules)
+    return round_down(touch * (ONE - slippage), rules)
 
 
 def band_price(side: Side, reference: Decimal, band: Decimal, rules: SymbolRules) -> Decimal:
     """The worst price a market order accepted at ``reference`` may fill at in bar mode:
     ``reference × (1 ± band)``, rounded outward to the price step (like BTCTurk's 5 % band)."""
-    step = rules.effective_price_step
     if side is Side.BUY:
-        return quantize_up(reference * (ONE + band), step)
-    return quantize_down(reference * (ONE - band), step)
+        return round_up(reference * (ONE + band), rules)
+    return round_down(reference * (ONE - band), rules)
 
 
 def touch_prices(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> tuple[Decimal, Decimal]:
@@ -41,9 +53,8 @@ def touch_prices(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> tuple[De
     least one step). Always a valid quote: ``0 < bid <= ask`` (a bar's close is > 0)."""
     bid = ask = bar.close
     if half_spread:
-        step = rules.effective_price_step
-        bid = max(quantize_down(bar.close * (ONE - half_spread), step), step)
-        ask = quantize_up(bar.close * (ONE + half_spread), step)
+        bid = max(round_down(bar.close * (ONE - half_spread), rules), rules.effective_price_step)
+        ask = round_up(bar.close * (ONE + half_spread), rules)
     return bid, ask
 
 

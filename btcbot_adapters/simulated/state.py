@@ -106,7 +106,6 @@ class SimOrder:
 
     def __init__(
         self,
-        *,
         exchange_order_id: str,
         client_order_id: str,
         pair: Pair,
@@ -265,6 +264,20 @@ class PairBook:
         if not 0 <= start <= len(self.fills):
             raise ValidationError(f"fill cursor {cursor!r} is out of range")
         return start, self.fills[start : start + size]
+
+    def note_new(self, order: SimOrder) -> None:
+        """:meth:`reindex` after appending ``order`` (fresh) to ``live`` and nothing else: the
+        same summary, as if the loop had run on to this last order, without re-reading the
+        rest (the summary is current after every change to ``live``)."""
+        self.urgent = True  # the order is fresh
+        price = order.price
+        if price is None:
+            return
+        if order.side is Side.BUY:
+            if self.max_buy is None or price > self.max_buy:
+                self.max_buy = price
+        elif self.min_sell is None or price < self.min_sell:
+            self.min_sell = price
 
     def reindex(self) -> None:
         """Recompute the quick-reject summary of ``live`` (call after any change to it):

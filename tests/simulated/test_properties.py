@@ -1,5 +1,5 @@
 """Properties over random order/market sequences: conservation, no negative balances, limit
-prices respected, determinism."""
+prices respected, determinism, and the no-fault fast path equal to the general one."""
 
 from __future__ import annotations
 
@@ -55,8 +55,14 @@ configs = st.fixed_dictionaries(
 )
 
 
-def run(config: dict[str, Any], steps: list[tuple[Any, ...]]) -> SimulatedExchange:
+def run(
+    config: dict[str, Any], steps: list[tuple[Any, ...]], *, armed: bool = False
+) -> SimulatedExchange:
+    """Play ``steps``. ``armed``: queue a fault for ``quotes()``, which is never called, so
+    the fault plan is not idle and every call takes the general (fault-checking) path."""
     ex = SimulatedExchange([RULES], START, start=T0, seed=3, **config)
+    if armed:
+        ex.faults.stale_next_quotes()
     quotes_mode = config["mode"] is MatchMode.QUOTES
     acks: list[str] = []
     t = 0
@@ -166,3 +172,24 @@ def test_core_orders_replay_the_exchange_fills(
         if view.status is OrderStatus.CANCELED:
             core = core.transition(OrderStatus.CANCELED, view.updated_at or T0)
         assert (core.status, core.filled_qty) == (view.status, view.filled_qty)
+
+
+@pytest.mark.property
+@settings(max_examples=max(50, settings().max_examples // 2))
+@given(config=configs, steps=actions)
+def test_idle_fault_plan_fast_path_equals_the_general_path(
+    config: dict[str, Any], steps: list[tuple[Any, ...]]
+) -> None:
+    """Bit for bit (by repr: Decimal exponents included) the same history whether the calls
+    skip the fault plan (idle) or consult it and find nothing for them."""
+    fast = run(config, steps)
+    slow = run(config, steps, armed=True)
+    assert slow.faults.pending and not slow.faults.fired  # armed, never fired
+    for attr in ("all_fills", "all_orders"):
+        assert repr(getattr(fast, attr)(PAIR)) == repr(getattr(slow, attr)(PAIR))
+    assert repr(fast.balances()) == repr(slow.balances())
+    assert repr(fast.open_orders([PAIR])) == repr(slow.open_orders([PAIR]))
+    for cursor in (None, "0", "1"):
+        if int(cursor or 0) <= len(fast.all_fills(PAIR)):
+            assert repr(fast.fills_since(PAIR, cursor)) == repr(slow.fills_since(PAIR, cursor))
+    assert fast.now() == slow.now()

@@ -1,0 +1,202 @@
+"""Every fast path of the simulator gives exactly what its general path gives (same Decimal
+digits and exponent, same objects where identity is observable).
+
+Fast paths under test: the untaxed fee schedule (``FeeSchedule.untaxed``), price rounding
+through ``SymbolRules.round_price``, the incremental quick-reject summary
+(``PairBook.note_new`` and the skipped ``reindex`` after market-only bars), the idle fault
+plan (``FaultInjector.idle``), the pair memo by identity and the cached bar close in
+``now()``. Whole-exchange equivalence of the idle fast path is in ``test_properties``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from unittest import mock
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from btcbot_adapters.simulated import FaultRates, FeeSchedule, MatchMode, Operation
+from btcbot_adapters.simulated.faults import FaultInjector
+from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
+from btcbot_adapters.simulated.pricing import round_down, round_up, slipped_price
+from btcbot_adapters.simulated.trading import PAIR_MEMO_LIMIT
+from btcbot_core.market import Quote
+from btcbot_core.money import quantize_down, quantize_up
+from btcbot_core.orders import Side
+from btcbot_core.pair import Pair
+from btcbot_core.rules import SymbolRules
+from tests.simulated.helpers import BTCTRY, T0, bar, exchange, flat, limit, market
+
+# Zeros of several spellings: only a plain +0 (exponent -18..0) is "untaxed".
+tax_ratios = st.sampled_from(["0", "0.00", "0E+2", "-0", "0E-30", "0.2", "0.18", "1"])
+bps_values = st.sampled_from(["0", "-0", "0.00", "1", "10", "20", "25.5", "49"])
+amounts = st.decimals(min_value="0.00000001", max_value="100000000", places=10).map(
+    lambda d: d.normalize() if d.as_tuple().exponent > 0 else d  # type: ignore[operator]
+)
+
+
+def schedules() -> st.SearchStrategy[FeeSchedule]:
+    return st.builds(
+        FeeSchedule,
+        maker_bps=bps_values,
+        taker_bps=bps_values,
+        tax_ratio=tax_ratios,
+        fee_scale=st.integers(0, 8),
+    )
+
+
+def exact(value: Decimal) -> tuple[object, ...]:
+    """Sign, digits and exponent: equal only when the Decimals are bit-for-bit the same."""
+    return tuple(value.as_tuple())
+
+
+def general() -> mock._patch[mock.PropertyMock]:
+    """Within this context every schedule takes the general (taxed) path."""
+    return mock.patch.object(
+        FeeSchedule, "untaxed", new_callable=mock.PropertyMock, return_value=False
+    )
+
+
+def test_untaxed_is_only_a_plain_zero_tax() -> None:
+    assert FeeSchedule(maker_bps="10", taker_bps="10", tax_ratio="0").untaxed
+    assert FeeSchedule(tax_ratio="0.00").untaxed
+    assert not FeeSchedule(tax_ratio="0.2").untaxed
+    assert not FeeSchedule(tax_ratio="-0").untaxed  # -0 keeps a negative zero tax
+    assert not FeeSchedule(maker_bps="-0", taker_bps="-0").untaxed  # a -0 fee
+    assert FeeSchedule(fee_scale=6).zero_tax.as_tuple() == (0, (0,), -6)
+
+
+@given(fees=schedules(), notional=amounts)
+def test_max_fee_and_tax_fast_path_is_the_general_one(fees: FeeSchedule, notional: Decimal) -> None:
+    fast = fees.max_fee_and_tax(notional)
+    with general():
+        slow = fees.max_fee_and_tax(notional)
+    fee = fees.round_up(EXACT.multiply(notional, fees.max_rate))
+    assert exact(fast) == exact(slow) == exact(fees.add_max_tax(fee))
+
+
+@given(
+    fees=schedules(),
+    fills=st.lists(st.tuples(amounts, st.booleans()), min_size=1, max_size=6),
+)
+def test_charge_fast_path_is_the_general_one(
+    fees: FeeSchedule, fills: list[tuple[Decimal, bool]]
+) -> None:
+    fast, slow = FeeAccumulator(), FeeAccumulator()
+    for notional, maker in fills:
+        got = fast.charge(fees, notional, maker)
+        with general():
+            want = slow.charge(fees, notional, maker)
+        assert [exact(x) for x in got] == [exact(x) for x in want]
+        for name in ("raw_fee", "fee_paid", "tax_paid"):
+            assert exact(getattr(fast, name)) == exact(getattr(slow, name)), name
+
+
+price_rules = st.builds(
+    SymbolRules,
+    pair=st.just(BTCTRY),
+    price_scale=st.integers(0, 8),
+    qty_scale=st.just(8),
+    has_fraction=st.booleans(),
+)
+prices = st.decimals(min_value="0.000000001", max_value="10000000", places=12)
+
+
+@given(rules=price_rules, value=prices)
+def test_price_rounding_is_quantize_up_and_down_on_the_effective_step(
+    rules: SymbolRules, value: Decimal
+) -> None:
+    step = rules.effective_price_step
+    for fast, slow in ((round_up, quantize_up), (round_down, quantize_down)):
+        try:
+            want: tuple[object, ...] | type[Exception] = exact(slow(value, step))
+        except InvalidOperation:
+            want = InvalidOperation
+        try:
+            got: tuple[object, ...] | type[Exception] = exact(fast(value, rules))
+        except InvalidOperation:
+            got = InvalidOperation
+        assert got == want
+
+
+def test_price_rounding_with_a_stepped_grid() -> None:
+    rules = SymbolRules(BTCTRY, price_scale=2, qty_scale=8, price_step="0.05")
+    for value in ("1.01", "1.05", "1.0000001", "0.049"):
+        v = Decimal(value)
+        assert exact(round_up(v, rules)) == exact(quantize_up(v, Decimal("0.05")))
+        assert exact(round_down(v, rules)) == exact(quantize_down(v, Decimal("0.05")))
+    assert slipped_price(Side.BUY, Decimal("1.01"), Decimal(0), rules) == Decimal("1.01")
+
+
+def summary(ex_book: object) -> tuple[object, ...]:
+    return tuple(getattr(ex_book, name) for name in ("max_buy", "min_sell", "urgent"))
+
+
+order_specs = st.lists(
+    st.tuples(st.sampled_from(Side), st.integers(90, 110), st.booleans()), max_size=8
+)
+
+
+@pytest.mark.property
+@given(orders=order_specs, ohlc=st.lists(st.integers(85, 115), min_size=4, max_size=4))
+def test_summary_kept_incrementally_equals_a_full_reindex(
+    orders: list[tuple[Side, int, bool]], ohlc: list[int]
+) -> None:
+    """``note_new`` on submit and the reindex skipped after market-only bars leave the same
+    quick-reject summary as recomputing it from ``live``."""
+    ex = exchange({"TRY": "100000000", "BTC": "1000"})
+    ex.on_bar(flat(0, 100))
+    book = ex._books[BTCTRY]  # white box: the summary against a full recomputation
+    for i, (side, price, is_market) in enumerate(orders):
+        ex.submit(market(f"m{i}", side, "2") if is_market else limit(f"l{i}", side, price, "2"))
+        kept = summary(book)
+        book.reindex()
+        assert summary(book) == kept and all(
+            a is b for a, b in zip(kept, summary(book), strict=True)
+        )
+    low, o, c, high = sorted(ohlc)
+    ex.on_bar(bar(1, o, high, low, c))
+    kept = summary(book)
+    book.reindex()
+    assert summary(book) == kept
+
+
+def test_idle_means_take_returns_nothing_and_draws_nothing() -> None:
+    quiet = FaultInjector(seed=1)
+    assert quiet.idle() and quiet.take(Operation.SUBMIT) is None
+    quiet.duplicate_next_fill_report()
+    assert not quiet.idle()
+    assert quiet.take(Operation.FILLS) is not None and quiet.idle()
+    random_faults = FaultInjector(seed=1, rates=FaultRates(rate_limited=0.5))
+    assert not random_faults.idle()
+
+
+def test_pairs_are_found_by_value_whatever_object_the_caller_passes() -> None:
+    ex = exchange({"TRY": "1000000"})
+    ex.on_bar(flat(0, 1000))
+    ex.submit(limit("b", Side.BUY, 1000, "1"))
+    ex.on_bar(flat(1, 1000))
+    first = ex.fills_since(BTCTRY, None)
+    for _ in range(PAIR_MEMO_LIMIT + 5):  # more equal, distinct objects than the memo holds
+        twin = Pair("BTC", "TRY")
+        assert ex.bars(twin, 60, 1) == [flat(1, 1000)]
+        assert ex.fills_since(twin, None) == first
+        assert [o.client_order_id for o in ex.all_orders(twin)] == ["b"]
+    assert len(ex._by_pair) <= PAIR_MEMO_LIMIT  # bounded
+    assert ex.bars(Pair("XRP", "TRY"), 60, 1) == []
+
+
+def test_now_is_the_later_of_quote_time_and_bar_close_a_tie_keeps_the_quote_time() -> None:
+    ex = exchange(mode=MatchMode.QUOTES)
+    assert ex.now() == T0
+    ex.on_bar(flat(0, 1000))
+    assert ex.now() == T0 + timedelta(minutes=1)  # bar close
+    same_instant = (T0 + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=3)))
+    ex.set_quote(Quote(BTCTRY, 999, 1000, same_instant))
+    assert ex.now() is same_instant  # max(quote clock, bar close) returns the first on a tie
+    ex.on_bar(flat(1, 1000))
+    assert ex.now() == T0 + timedelta(minutes=2)
+    assert ex.now() is ex.now()  # computed once per bar
