@@ -84,9 +84,7 @@ from btcbot_core.state import RiskMode, RiskState
 from btcbot_core.trading_day import (
     DEFAULT_TIMEZONE,
     day_anchor,
-    day_start_utc,
     resolve_timezone,
-    trading_day,
 )
 
 _MODES: Final = (RiskMode.NORMAL, RiskMode.REDUCE_RISK_ONLY, RiskMode.OBSERVE_ONLY)
@@ -275,108 +273,11 @@ def _limits(p: RiskBudgetParams) -> tuple[_Limit, ...]:
     return limits
 
 
-def metric_names(params: RiskBudgetParams) -> frozenset[str]:
-    """Names of the metrics that have a threshold under ``params`` (``"drawdown"``,
-    ``"quote_age_s"``, ``"exposure_ratio"``, ...): a metric not named here cannot trigger,
-    so :func:`all_clear` callers need not compute it."""
-    cached = _NAMES.get(id(params))
-    if cached is not None and cached[0] is params:
-        return cached[1]
-    names = frozenset(name for _t, name, *_ in _limits(params))
-    if len(_NAMES) > 64:
-        _NAMES.clear()
-    _NAMES[id(params)] = (params, names)
-    return names
-
-
-_NAMES: dict[int, tuple[RiskBudgetParams, frozenset[str]]] = {}
-
-
 def _level(value: Decimal, reduce: Decimal | None, observe: Decimal | None) -> int:
     """2 / 1 / 0 when ``value`` reaches the observe / reduce limit / neither."""
     if observe is not None and value >= observe:
         return 2
     return 1 if reduce is not None and value >= reduce else 0
-
-
-def all_clear(
-    state: RiskState,
-    *,
-    equity: Decimal,
-    realized_pnl: Decimal,
-    loss_streak: int,
-    positions_value: Decimal,
-    largest_position_value: Decimal,
-    quote_age_s: float | None,
-    spread_bps: Decimal | None,
-    params: RiskBudgetParams,
-    now: datetime,
-) -> bool:
-    """Cheap check that :func:`decide_risk_budget` would change nothing this cycle.
-
-    True only when the state is NORMAL and already anchored (same trading day, same loss
-    streak, same stored reasons), equity is not a new high, and every metric is below its
-    hysteresis *release* level, so no trigger is active or held. In that case the full
-    decision is mode NORMAL, multiplier :func:`streak_multiplier`, and the very same state
-    object; callers may skip building inputs, metrics and the decision. Units as
-    :class:`RiskInputs`. A property test holds this to the full function.
-    """
-    if state.mode is not RiskMode.NORMAL or state.mode_since is None or state.day_anchor is None:
-        return False
-    if loss_streak != state.last_loss_streak:
-        return False
-    hwm = state.equity_high_water_mark
-    if equity > hwm:
-        return False
-    multiplier = streak_multiplier(loss_streak, params)
-    expected = (
-        "RISK_OK: no trigger"
-        if multiplier == ONE
-        else f"RISK_SIZE_REDUCED: loss streak {loss_streak}: x{multiplier}",
-    )
-    if state.reasons != expected:
-        return False
-    n = params.loss_streak_reduce
-    if n is not None and loss_streak >= n and loss_streak > state.last_loss_streak:
-        return False
-    if _anchor(now, params.timezone) != state.day_anchor:
-        return False
-    for _trigger, name, _reduce, _observe, reduce_rel, observe_rel in _limits(params):
-        # Only metrics that have a threshold are computed (the same formulas as _metrics).
-        if name == "drawdown":
-            value: Decimal | None = hwm - equity
-        elif name == "drawdown_ratio":
-            value = _ratio(hwm - equity, hwm)
-        elif name == "daily_loss":
-            value = max(ZERO, state.day_start_realized - realized_pnl)
-        elif name == "quote_age_s":
-            if quote_age_s is None:  # no datum for some pair: infinitely stale
-                return False
-            value = max(Decimal(str(quote_age_s)), ZERO)
-        elif name == "spread_bps":
-            value = spread_bps
-        elif name == "exposure_ratio":
-            value = _ratio(positions_value, equity)
-        else:
-            value = _ratio(largest_position_value, equity)
-        if value is not None and _level(value, reduce_rel, observe_rel):
-            return False
-    return True
-
-
-_DAY_WINDOWS: dict[str, tuple[datetime, datetime, str]] = {}
-
-
-def _anchor(now: datetime, timezone: str) -> str:
-    """:func:`day_anchor` of ``now``, reusing the last computed day while ``now`` is in it."""
-    window = _DAY_WINDOWS.get(timezone)
-    if window is not None and window[0] <= now < window[1]:
-        return window[2]
-    tz = resolve_timezone(timezone)
-    day = trading_day(now, tz)
-    start, end = day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
-    _DAY_WINDOWS[timezone] = (start, end, day.isoformat())
-    return day.isoformat()
 
 
 def decide_risk_budget(
@@ -513,12 +414,10 @@ __all__ = [
     "RiskInputs",
     "RiskMetrics",
     "Trigger",
-    "all_clear",
     "allows_submit",
     "build_risk_inputs",
     "decide_risk_budget",
     "effective_risk",
     "market_facts",
-    "metric_names",
     "streak_multiplier",
 ]

@@ -22,13 +22,12 @@ from btcbot_core.money import ONE, ZERO
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.reconcile import ReconcilePlan
 from btcbot_core.risk_budget import (
-    all_clear,
     build_risk_inputs,
     decide_risk_budget,
     market_facts,
-    metric_names,
     streak_multiplier,
 )
+from btcbot_core.risk_calm import calm_state, metric_names
 from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 
@@ -90,12 +89,13 @@ def assess_risk(
     reasons: list[Reason] = []
     if profile.risk_budget:
         marks = session.marks if marks is None else marks
-        if not profile.degrade and _calm(session, market, valuation, marks, now):
+        calm = None if profile.degrade else _calm(session, market, valuation, marks, now)
+        if calm is not None:
             multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
             last = session.calm_assessment
-            if last is not None and last.state is state and last.multiplier == multiplier:
+            if last is not None and last.state is calm and last.multiplier == multiplier:
                 return last  # the same calm verdict as last cycle: reuse it
-            session.calm_assessment = Assessment(mode, multiplier, state)
+            session.calm_assessment = Assessment(mode, multiplier, calm)
             return session.calm_assessment
         position_values = _position_values(session, marks)
         inputs = build_risk_inputs(
@@ -149,8 +149,9 @@ def _calm(
     valuation: Valuation,
     marks: Mapping[str, Decimal],
     now: datetime,
-) -> bool:
-    """The risk budget would change nothing (see :func:`all_clear`).
+) -> RiskState | None:
+    """The risk state after a calm NORMAL decision (see :func:`calm_state`), or ``None``
+    when the full decision must run.
 
     Only the metrics that have a threshold are computed: a quiet cycle with few triggers
     configured pays for few."""
@@ -164,7 +165,7 @@ def _calm(
     if "exposure_ratio" in names or "concentration_ratio" in names:
         values = [abs(v) for v in _position_values(session, marks).values()]
         total, largest = sum(values, ZERO), max(values, default=ZERO)
-    return all_clear(
+    return calm_state(
         session.risk,
         equity=valuation.equity,
         realized_pnl=valuation.realized_pnl,

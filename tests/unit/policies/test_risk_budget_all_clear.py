@@ -1,4 +1,5 @@
-"""``all_clear`` never disagrees with ``decide_risk_budget`` (it is only a shortcut)."""
+"""The calm shortcut (``calm_state``, ``all_clear``) never disagrees with
+``decide_risk_budget``: it is only a shortcut."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from hypothesis import strategies as st
 from btcbot_core.risk_budget import (
     RiskBudgetParams,
     RiskInputs,
-    all_clear,
     decide_risk_budget,
-    metric_names,
     streak_multiplier,
 )
+from btcbot_core.risk_calm import all_clear, calm_state, metric_names
 from btcbot_core.state import RiskState
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
+ZERO_D = D(0)
 money = st.integers(0, 2_000_000).map(lambda c: D(c) / 100)
 
 
@@ -96,7 +97,7 @@ def test_a_calm_steady_state_is_all_clear() -> None:
     st.sampled_from(["Europe/Istanbul", "UTC", "+03:00", "America/New_York"]),
 )
 def test_cached_day_anchor_equals_the_direct_one(offset: int, tz: str) -> None:
-    from btcbot_core.risk_budget import _anchor
+    from btcbot_core.risk_calm import _anchor
     from btcbot_core.trading_day import day_anchor, resolve_timezone
 
     for step in (0, 1, 3599, 3600 * 5, 86399):  # walk across day boundaries and DST changes
@@ -137,3 +138,88 @@ def test_metric_names_lists_only_metrics_with_a_threshold() -> None:
     assert metric_names(params) == {"concentration_ratio"}
     assert metric_names(params) is metric_names(params)  # cached per params object
     assert "quote_age_s" in metric_names(RiskBudgetParams())
+
+
+@st.composite
+def budget_params(draw: st.DrawFn) -> RiskBudgetParams:
+    def maybe(limit: st.SearchStrategy[D]) -> D | None:
+        return draw(st.one_of(st.none(), limit))
+
+    ratios = st.integers(1, 60).map(lambda c: D(c) / 100)
+    amounts = st.integers(1, 5000).map(D)
+    return RiskBudgetParams(
+        drawdown_reduce_try=maybe(amounts),
+        drawdown_observe_try=None,
+        drawdown_reduce_ratio=maybe(ratios),
+        drawdown_observe_ratio=None,
+        daily_loss_reduce_try=maybe(amounts),
+        daily_loss_observe_try=None,
+        loss_streak_reduce=draw(st.one_of(st.none(), st.integers(1, 5))),
+        streak_half_at=draw(st.integers(1, 4)),
+        streak_quarter_at=draw(st.integers(4, 8)),
+        max_quote_age_s=maybe(st.integers(1, 90).map(D)),
+        spread_reduce_bps=maybe(st.integers(1, 200).map(D)),
+        spread_observe_bps=None,
+        exposure_reduce_ratio=maybe(st.integers(10, 100).map(lambda c: D(c) / 100)),
+        concentration_reduce_ratio=maybe(st.integers(10, 100).map(lambda c: D(c) / 100)),
+    )
+
+
+@pytest.mark.property
+@given(
+    budget_params(),
+    st.lists(inputs(), min_size=1, max_size=3).flatmap(
+        lambda pool: st.lists(st.sampled_from(pool), min_size=1, max_size=12)
+    ),
+    st.integers(0, 3 * 86400),
+)
+def test_calm_state_is_the_full_decisions_state(
+    params: RiskBudgetParams, history: list[RiskInputs], offset: int
+) -> None:
+    state = RiskState()
+    for step, item in enumerate(history):
+        now = T0 + timedelta(seconds=offset * step // max(1, len(history)))
+        full = decide_risk_budget(state, item, params, now)
+        calm = calm_state(
+            state,
+            equity=item.equity,
+            realized_pnl=item.realized_pnl,
+            loss_streak=item.loss_streak,
+            positions_value=item.positions_value,
+            largest_position_value=item.largest_position_value,
+            quote_age_s=item.quote_age_s,
+            spread_bps=item.spread_bps,
+            params=params,
+            now=now,
+        )
+        if calm is not None:
+            event("calm" if calm is state else "calm, state moved")
+            assert full.mode.value == "NORMAL"
+            assert full.multiplier == streak_multiplier(item.loss_streak, params)
+            assert calm == full.state
+            assert (calm is state) == (full.state is state)
+        state = full.state
+
+
+def test_a_new_equity_high_is_calm_and_moves_only_the_high_water_mark() -> None:
+    params = RiskBudgetParams()
+    calm = RiskInputs(equity=D(10000), realized_pnl=D(0), quote_age_s=1.0, spread_bps=D(5))
+    state = decide_risk_budget(RiskState(), calm, params, T0).state
+    state = decide_risk_budget(state, calm, params, T0 + timedelta(minutes=1)).state
+    now = T0 + timedelta(minutes=2)
+    higher = attrs.evolve(calm, equity=D(10500))
+    moved = calm_state(
+        state,
+        equity=higher.equity,
+        realized_pnl=higher.realized_pnl,
+        loss_streak=0,
+        positions_value=ZERO_D,
+        largest_position_value=ZERO_D,
+        quote_age_s=1.0,
+        spread_bps=D(5),
+        params=params,
+        now=now,
+    )
+    assert moved is not None and moved is not state
+    assert moved.equity_high_water_mark == D(10500)
+    assert moved == decide_risk_budget(state, higher, params, now).state
