@@ -1,7 +1,8 @@
 """In-memory implementations of the store ports over a unit of work's overlay.
 
 Each store reads the unit's pending changes first and the committed state second (see
-:mod:`btcbot_adapters.memory.tables`). Idempotency mirrors the SQL adapter's unique
+:mod:`btcbot_adapters.memory.tables`); a part of the overlay the unit has not written yet
+is ``None``, and a write creates it. Idempotency mirrors the SQL adapter's unique
 constraints: event id, client order id, (pair, fill id), (run id, cycle).
 """
 
@@ -30,7 +31,24 @@ from btcbot_core.pair import Pair
 from btcbot_core.ports import AppendResult
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
 
+#: Returns the unit's overlay; raises :class:`PersistenceError` outside ``with uow:``.
 WorkingSource = Callable[[], Working]
+
+#: Shared :class:`AppendResult` values by ``added << 8 | already_recorded`` (both < 256).
+_RESULTS: dict[int, AppendResult] = {}
+
+
+def _append_result(added: int, already_recorded: int) -> AppendResult:
+    """The outcome of an append. Results are frozen values, so one shared instance per small
+    outcome is indistinguishable from a new one and saves building (and allocating) one on
+    every append, the most frequent write of a backtest."""
+    if added >= 256 or already_recorded >= 256:
+        return AppendResult(added=added, already_recorded=already_recorded)
+    key = added << 8 | already_recorded
+    result = _RESULTS.get(key)
+    if result is None:  # a race only builds an equal value twice
+        result = _RESULTS[key] = AppendResult(added=added, already_recorded=already_recorded)
+    return result
 
 
 class _Store:
@@ -49,19 +67,28 @@ class InMemoryLedgerStore(_Store):
 
     def append(self, events: Sequence[LedgerEvent]) -> AppendResult:
         work = self._working()
-        committed = self._db.state.event_seq
+        committed = self._db.state
+        seen = committed.event_seq
+        pending, seq = work.events, work.event_seq
+        base = len(committed.events)
         added = 0
         for event in events:
-            if event.event_id in work.event_seq or event.event_id in committed:
+            event_id = event.event_id
+            if event_id in seen or (seq is not None and event_id in seq):
                 continue
-            work.dirty = True
-            work.events.append(event)
-            work.event_seq[event.event_id] = len(self._db.state.events) + len(work.events)
+            if pending is None or seq is None:  # the unit's first event
+                pending = work.events = []
+                seq = work.event_seq = {}
+                work.dirty = True
+            pending.append(event)
+            seq[event_id] = base + len(pending)
             added += 1
-        return AppendResult(added=added, already_recorded=len(events) - added)
+        return _append_result(added, len(events) - added)
 
     def count(self) -> int:
-        return len(self._db.state.events) + len(self._working().events)
+        pending = self._working().events
+        stored = len(self._db.state.events)
+        return stored if pending is None else stored + len(pending)
 
     def events_after(self, event_count: int) -> Iterator[LedgerEvent]:
         """Events with sequence number > ``event_count``, committed ones first, in order."""
@@ -70,7 +97,8 @@ class InMemoryLedgerStore(_Store):
         end = len(committed)
         for index in range(max(event_count, 0), end):
             yield committed[index]
-        yield from work.events[max(event_count - end, 0) :]
+        if work.events is not None:
+            yield from work.events[max(event_count - end, 0) :]
 
     def save_snapshot(self, snapshot: LedgerSnapshot) -> None:
         stored = self.count()
@@ -91,58 +119,85 @@ class InMemoryOrderStore(_Store):
     """Orders keyed by client order id, with a state-event audit trail."""
 
     def get(self, client_order_id: str) -> Order | None:
-        order = self._working().orders.get(client_order_id)
-        return order if order is not None else self._db.state.orders.get(client_order_id)
+        pending = self._working().orders
+        if pending is not None:
+            order = pending.get(client_order_id)
+            if order is not None:
+                return order
+        return self._db.state.orders.get(client_order_id)
 
     def add(self, order: Order) -> bool:
-        if self.get(order.client_order_id) is not None:
+        work = self._working()
+        cid = order.client_order_id
+        pending = work.orders
+        if (pending is not None and cid in pending) or cid in self._db.state.orders:
             return False
-        self._store(order)
+        _store(work, order)
         return True
 
     def update(self, order: Order) -> None:
-        if self.get(order.client_order_id) is None:
-            raise PersistenceError(f"order {order.client_order_id} is not recorded; add it first")
-        self._store(order)
-
-    def _store(self, order: Order) -> None:
-        work = self._write()
-        work.orders[order.client_order_id] = order
-        work.order_events.append(
-            OrderStateEvent(order.client_order_id, order.status, order.updated_at, order.reason)
-        )
+        work = self._working()
+        cid = order.client_order_id
+        pending = work.orders
+        if (pending is None or cid not in pending) and cid not in self._db.state.orders:
+            raise PersistenceError(f"order {cid} is not recorded; add it first")
+        _store(work, order)
 
     def live(self) -> Sequence[Order]:
         """Non-terminal orders, oldest first (by creation time, then client order id)."""
-        work = self._working()
+        pending = self._working().orders
         committed = self._db.state
-        live = [committed.orders[cid] for cid in committed.live_ids if cid not in work.orders]
-        live.extend(o for o in work.orders.values() if not o.status.is_terminal)
+        if pending is None:
+            live = [committed.orders[cid] for cid in committed.live_ids]
+        else:
+            live = [committed.orders[cid] for cid in committed.live_ids if cid not in pending]
+            live.extend(o for o in pending.values() if not o.status.is_terminal)
         return sorted(live, key=lambda o: (o.created_at, o.client_order_id))
 
     def history(self, client_order_id: str) -> list[OrderStateEvent]:
         """The audit trail of one order, oldest first (not part of the port)."""
-        events = [*self._db.state.order_events, *self._working().order_events]
-        return [e for e in events if e.client_order_id == client_order_id]
+        entries = [*self._db.state.order_events, *(self._working().order_events or ())]
+        return [OrderStateEvent(*e) for e in entries if e[0] == client_order_id]
+
+
+def _store(work: Working, order: Order) -> None:
+    """Write ``order`` and its audit-trail entry into the overlay."""
+    work.dirty = True
+    orders, trail = work.orders, work.order_events
+    if orders is None or trail is None:  # the unit's first order write
+        orders = work.orders = {}
+        trail = work.order_events = []
+    cid = order.client_order_id
+    orders[cid] = order
+    trail.append((cid, order.status, order.updated_at, order.reason))
 
 
 class InMemoryFillStore(_Store):
     """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
+        work = self._working()
         key = (pair_key(fill.pair.base, fill.pair.quote), fill.fill_id)
-        if key in self._working().fills or key in self._db.state.fills:
+        pending = work.fills
+        if pending is None:
+            if key in self._db.state.fills:
+                return False
+            pending = work.fills = {}
+        elif key in pending or key in self._db.state.fills:
             return False
-        self._write().fills[key] = fill
+        work.dirty = True
+        pending[key] = fill
         return True
 
     def has(self, pair: Pair, fill_id: str) -> bool:
         key = (pair_key(pair.base, pair.quote), fill_id)
-        return key in self._working().fills or key in self._db.state.fills
+        pending = self._working().fills
+        return (pending is not None and key in pending) or key in self._db.state.fills
 
     def cursor(self, pair: Pair) -> str | None:
         key = pair_key(pair.base, pair.quote)
-        pending = self._working().cursors.get(key, UNSET)
+        cursors = self._working().cursors
+        pending = UNSET if cursors is None else cursors.get(key, UNSET)
         if pending is DELETED:
             return None
         if pending is not UNSET:
@@ -150,27 +205,35 @@ class InMemoryFillStore(_Store):
         return self._db.state.cursors.get(key)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
-        key = pair_key(pair.base, pair.quote)
-        self._write().cursors[key] = DELETED if cursor is None else cursor
+        work = self._write()
+        if work.cursors is None:
+            work.cursors = {}
+        work.cursors[pair_key(pair.base, pair.quote)] = DELETED if cursor is None else cursor
 
     def all(self) -> list[Fill]:
         """Every fill in recording order (not part of the port)."""
-        return [*self._db.state.fills.values(), *self._working().fills.values()]
+        pending = self._working().fills
+        return [*self._db.state.fills.values(), *(pending.values() if pending else ())]
 
 
 class InMemoryCycleStore(_Store):
     """Finished cycles keyed by (run id, cycle)."""
 
     def record(self, cycle: CycleRecord) -> bool:
+        work = self._working()
         key = (cycle.run_id, cycle.cycle)
-        if key in self._working().cycles or key in self._db.state.cycles:
+        pending = work.cycles
+        if (pending is not None and key in pending) or key in self._db.state.cycles:
             return False
-        self._write().cycles[key] = cycle
+        if pending is None:
+            pending = work.cycles = {}
+        work.dirty = True
+        pending[key] = cycle
         return True
 
     def last(self, run_id: str | None = None) -> CycleRecord | None:
         """With ``run_id``: that run's highest cycle; without: the last cycle recorded."""
-        pending = self._working().cycles
+        pending = self._working().cycles or {}
         committed = self._db.state
         if run_id is None:
             return next(reversed(pending.values()), None) or committed.last_cycle
@@ -203,7 +266,8 @@ class InMemoryParameterStore(_Store):
     """Versioned parameter sets; at most one is active."""
 
     def _get(self, version: int) -> ParameterSet | None:
-        params = self._working().parameters.get(version)
+        pending = self._working().parameters
+        params = None if pending is None else pending.get(version)
         return params if params is not None else self._db.state.parameters.get(version)
 
     def active(self) -> ParameterSet | None:
@@ -217,6 +281,8 @@ class InMemoryParameterStore(_Store):
         if self._get(params.version) is not None:
             raise PersistenceError(f"parameter set version {params.version} already exists")
         work = self._write()
+        if work.parameters is None:
+            work.parameters = {}
         work.parameters[params.version] = attrs.evolve(params, active=False)
         if params.active:
             work.active_version = params.version
@@ -225,5 +291,7 @@ class InMemoryParameterStore(_Store):
         if self._get(version) is None:
             raise PersistenceError(f"parameter set version {version} does not exist")
         work = self._write()
+        if work.activations is None:
+            work.activations = []
         work.active_version = version
         work.activations.append(Activation(version, at, reason))

@@ -46,11 +46,13 @@ class InMemoryUnitOfWork:
         self.parameters = InMemoryParameterStore(*args)
 
     def _current(self) -> Working:
+        work = self._work
+        if work is not None:  # the common case: inside ``with``, already begun
+            return work
         if not self._active:
             raise PersistenceError("unit of work used outside 'with uow:'")
-        if self._work is None:  # first use after enter, commit or rollback
-            self._work = self.db.begin()
-        return self._work
+        work = self._work = self.db.begin()  # first use after a commit or rollback
+        return work
 
     def __enter__(self) -> Self:
         if self._active:
@@ -71,10 +73,16 @@ class InMemoryUnitOfWork:
     def commit(self) -> None:
         """Publish every change of this unit; the unit stays open on the new state (its view
         of it is taken on the next use)."""
-        self.db.publish(self._current())
+        work = self._work
+        if work is None:  # nothing used since the last commit or rollback: nothing to publish
+            if not self._active:
+                raise PersistenceError("unit of work used outside 'with uow:'")
+            return
+        self.db.publish(work)  # on a conflict the unit keeps its changes, as before
         self._work = None
 
     def rollback(self) -> None:
         """Discard uncommitted changes; the unit stays open on the committed state."""
-        self._current()
+        if not self._active:
+            raise PersistenceError("unit of work used outside 'with uow:'")
         self._work = None

@@ -1,0 +1,225 @@
+"""The in-memory unit of work's fast paths keep its transactional semantics.
+
+The overlay's parts are created on first write, a unit without writes publishes nothing
+(no lock, no version bump, no conflict), a commit without use since the last one is a
+no-op, and the base version is still taken when the unit is entered (or first used after a
+commit), so a conflicting commit is detected exactly as before.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from btcbot_adapters.memory import InMemoryDatabase, InMemoryUnitOfWork, OrderStateEvent
+from btcbot_adapters.memory.tables import UNSET, Working
+from btcbot_core.errors import PersistenceError
+from btcbot_core.orders import OrderStatus
+from btcbot_core.state import CapitalState
+
+from .factories import BTCTRY, at, cycle, deposit, fill, order
+
+_PARTS = (
+    "events",
+    "event_seq",
+    "orders",
+    "order_events",
+    "fills",
+    "cursors",
+    "cycles",
+    "parameters",
+    "activations",
+)
+
+
+def _unwritten(work: Working) -> set[str]:
+    return {name for name in _PARTS if getattr(work, name) is None}
+
+
+def test_a_unit_entered_and_left_without_use_publishes_nothing() -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        pass
+    with uow:
+        uow.commit()
+        uow.commit()  # nothing used since the last commit: still nothing to publish
+    assert db.version == 0
+    assert db.state.events == [] and db.state.orders == {}
+
+
+def test_a_new_overlay_has_no_parts_and_a_write_creates_only_its_own() -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        work = uow._current()
+        assert _unwritten(work) == set(_PARTS) and not work.dirty
+        assert work.capital is UNSET and work.risk is UNSET and work.snapshot is None
+        uow.fills.add(fill("t1"))
+        assert _unwritten(work) == set(_PARTS) - {"fills"} and work.dirty
+        uow.orders.add(order("o1"))
+        assert _unwritten(work) == set(_PARTS) - {"fills", "orders", "order_events"}
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.fills.has(BTCTRY, "t1") and uow.orders.get("o1") == order("o1")
+        assert uow.ledger.count() == 0 and uow.cycles.last() is None
+        assert uow.fills.cursor(BTCTRY) is None and uow.capital.load() is None
+
+
+def test_reads_of_unwritten_parts_see_the_committed_state() -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        uow.ledger.append([deposit(1), deposit(2)])
+        uow.orders.add(order("o1"))
+        uow.fills.add(fill("t1"))
+        uow.fills.set_cursor(BTCTRY, "c1")
+        uow.cycles.record(cycle("run1", 3))
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert _unwritten(uow._current()) == set(_PARTS)
+        assert [e.event_id for e in uow.ledger.events_after(1)] == ["dep-2"]
+        assert uow.ledger.count() == 2
+        assert [o.client_order_id for o in uow.orders.live()] == ["o1"]
+        assert [f.fill_id for f in uow.fills.all()] == ["t1"]
+        assert uow.fills.cursor(BTCTRY) == "c1"
+        assert uow.cycles.last("run1") == cycle("run1", 3) == uow.cycles.last()
+        assert uow.orders.history("o1") == [
+            OrderStateEvent("o1", OrderStatus.PLANNED, order("o1").updated_at, "")
+        ]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda uow: uow.ledger.append([deposit(1)]),
+        lambda uow: uow.orders.add(order("o1")),
+        lambda uow: uow.fills.add(fill("t1")),
+        lambda uow: uow.cycles.record(cycle()),
+    ],
+    ids=["ledger", "orders", "fills", "cycles"],
+)
+def test_a_duplicate_write_leaves_the_unit_clean(write: object) -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        write(uow)  # type: ignore[operator]
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        write(uow)  # type: ignore[operator]
+        assert not uow._current().dirty
+        assert _unwritten(uow._current()) == set(_PARTS)
+        uow.commit()
+    assert db.version == 1
+
+
+def test_the_base_is_taken_on_enter_so_a_commit_in_between_is_a_conflict() -> None:
+    db = InMemoryDatabase()
+    first, second = InMemoryUnitOfWork(db), InMemoryUnitOfWork(db)
+    with first:
+        with second:
+            second.ledger.append([deposit(2)])
+            second.commit()
+        first.ledger.append([deposit(1)])  # first write after the other unit's commit
+        with pytest.raises(PersistenceError) as err:
+            first.commit()
+        assert err.value.retryable
+        with pytest.raises(PersistenceError):  # the unit keeps its changes: still refused
+            first.commit()
+        first.rollback()
+        first.ledger.append([deposit(1)])  # a fresh view after rollback: now it commits
+        first.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert [e.event_id for e in uow.ledger.events_after(0)] == ["dep-2", "dep-1"]
+
+
+def test_after_a_commit_the_next_view_is_taken_on_first_use() -> None:
+    db = InMemoryDatabase()
+    first, second = InMemoryUnitOfWork(db), InMemoryUnitOfWork(db)
+    with first:
+        first.ledger.append([deposit(1)])
+        first.commit()
+        with second:
+            second.ledger.append([deposit(2)])
+            second.commit()
+        first.ledger.append([deposit(3)])  # begins on the committed version 2: no conflict
+        first.commit()
+        assert first.ledger.count() == 3
+    assert db.version == 3
+
+
+class _Untouchable:
+    def __enter__(self) -> None:
+        raise AssertionError("the lock was taken")
+
+    def __exit__(self, *exc: object) -> None:
+        raise AssertionError("the lock was taken")
+
+
+def test_a_read_only_unit_commits_without_taking_the_lock() -> None:
+    db = InMemoryDatabase()
+    db.lock = _Untouchable()  # type: ignore[assignment]
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.ledger.count() == 0
+        uow.commit()
+        assert uow.orders.get("o1") is None
+        uow.rollback()
+        uow.commit()
+    assert db.version == 0
+
+
+def test_commit_and_rollback_outside_with_are_refused() -> None:
+    uow = InMemoryUnitOfWork()
+    for action in (uow.commit, uow.rollback, uow.ledger.count):
+        with pytest.raises(PersistenceError):
+            action()
+    with uow:
+        uow.ledger.append([deposit(1)])
+    with pytest.raises(PersistenceError):
+        uow.commit()
+    with uow:
+        assert uow.ledger.count() == 0  # leaving the block discarded the write
+
+
+def test_only_written_scalars_are_published() -> None:
+    db = InMemoryDatabase()
+    capital = CapitalState(trading_capital="100", treasury="0", checkpoint_event_count=0)
+    with InMemoryUnitOfWork(db) as uow:
+        uow.capital.save(capital)
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        uow.fills.set_cursor(BTCTRY, None)
+        uow.commit()
+        assert uow.capital.load() == capital and uow.risk.load() is None
+    assert db.state.capital == capital and db.state.cursors == {}
+
+
+def test_the_audit_trail_keeps_every_state_in_order() -> None:
+    db = InMemoryDatabase()
+    planned = order("o1")
+    sent = planned.transition(OrderStatus.SUBMITTED, at(1))
+    done = sent.transition(OrderStatus.CANCELED, at(2), reason="user")
+    with InMemoryUnitOfWork(db) as uow:
+        uow.orders.add(planned)
+        uow.orders.update(sent)
+        uow.commit()
+        uow.orders.update(done)
+        assert [e.status for e in uow.orders.history("o1")] == [
+            OrderStatus.PLANNED,
+            OrderStatus.SUBMITTED,
+            OrderStatus.CANCELED,
+        ]
+        uow.commit()
+        assert uow.orders.live() == []
+        assert uow.orders.history("o1")[-1] == OrderStateEvent(
+            "o1", OrderStatus.CANCELED, at(2), "user"
+        )
+    assert db.state.live_ids == {}
+
+
+def test_append_results_are_exact_for_small_and_large_batches() -> None:
+    with InMemoryUnitOfWork() as uow:
+        first = uow.ledger.append([deposit(1), deposit(1), deposit(2)])
+        assert (first.added, first.already_recorded) == (2, 1)
+        big = [deposit(n) for n in range(3, 303)]
+        result = uow.ledger.append(big + big[:1])
+        assert (result.added, result.already_recorded) == (300, 1)
+        again = uow.ledger.append(big)
+        assert (again.added, again.already_recorded) == (0, 300)
+        assert uow.ledger.count() == 302
+        assert [e.event_id for e in uow.ledger.events_after(300)] == ["dep-301", "dep-302"]
