@@ -202,14 +202,12 @@ class Ledger:
         """
         positions_value = ZERO
         cost = ZERO
-        for asset, book in self._books.items():
-            if book.qty == 0:
-                continue
+        for asset, pos in self.positions().items():  # cached per event count: held only
             mark = marks.get(asset)
             if mark is None:
-                raise LedgerError(f"no mark for {asset}: cannot value a position of {book.qty}")
-            positions_value += book.qty * mark
-            cost += book.cost
+                raise LedgerError(f"no mark for {asset}: cannot value a position of {pos.quantity}")
+            positions_value += pos.quantity * mark
+            cost += pos.cost_basis
         equity = self.cash + positions_value
         hwm = max(self.high_water_mark, equity)
         drawdown = hwm - equity

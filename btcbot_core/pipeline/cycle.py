@@ -290,12 +290,13 @@ class _Cycle:
             if not s.warmed:
                 self._warm_up()
             bars: dict[Pair, Bar] = {}
-            for pair in params.pairs:
-                got = market_port.bars(pair, params.bar_interval_s, 1)
+            fetch, interval = market_port.bars, params.bar_interval_s
+            for pair, valued in s.pair_marks():
+                got = fetch(pair, interval, 1)
                 if got:
                     bar = bars[pair] = got[-1]
-                    if pair.quote == VALUATION_ASSET:
-                        marks[pair.base] = bar.close
+                    if valued is not None:
+                        marks[valued] = bar.close
             return MarketSnapshot(now, {}, bars)
         quotes = market_port.quotes(params.pairs)
         for pair, quote in quotes.items():

@@ -79,8 +79,13 @@ def poll_and_reconcile(
     """Poll open orders and fills, diff them against our orders, resolve unknowns by client
     order id. ``None`` when there was nothing to reconcile."""
     pairs = session.params.pairs
-    if not session.live_orders and not session.profile.foreign_activity:
-        return None  # in a simulation nobody else trades: no order of ours, nothing to poll
+    if not session.profile.foreign_activity:
+        # In a simulation nobody else trades: only pairs with an order of ours in play can
+        # have open orders or fills (no order of ours: nothing to poll).
+        if not session.live_orders:
+            return None
+        in_play = {o.pair for o in session.live_orders.values()}
+        pairs = tuple(p for p in pairs if p in in_play)
     exchange_open = trading.open_orders(pairs)
     fills: list[Fill] = []
     for pair in pairs:
