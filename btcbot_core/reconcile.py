@@ -304,6 +304,19 @@ def _missing(order: Order, looked_up: bool, now: datetime, work: _Work) -> Order
     return order
 
 
+def _changed(before: Order, after: Order) -> bool:
+    """``after != before`` for two states of one order: only these fields can move (by
+    transition, fill or a learned exchange id), so only they are compared."""
+    return (
+        after.status is not before.status
+        or after.filled_qty != before.filled_qty
+        or after.exchange_order_id != before.exchange_order_id
+        or after.updated_at != before.updated_at
+        or after.filled_notional != before.filled_notional
+        or after.reason != before.reason
+    )
+
+
 def reconcile(
     local_orders: Sequence[Order],
     exchange_open: Sequence[ExchangeOrder],
@@ -393,7 +406,7 @@ def reconcile(
             order = _missing(order, asked, now, work)
         if order.status is _S.UNKNOWN:
             work.blocked.add(order.pair)
-        if order is not before and order != before:
+        if order is not before and _changed(before, order):
             updates.append(OrderUpdate(before, order, tuple(work.reasons[mark:])))
 
     foreign = tuple(

@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import attrs
-
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import ExchangeError, LedgerError
 from btcbot_core.ledger import VALUATION_ASSET
@@ -25,28 +23,47 @@ from btcbot_core.ports import ExchangeOrder, TradingPort, UnitOfWork
 from btcbot_core.reconcile import ReconcilePlan, reconcile
 
 
-@attrs.define
 class Booked:
     """What one cycle changed (ledger events, new fills, order states, fill cursors) and how
-    much of it has been written: the lists keep the whole cycle for the report."""
+    much of it has been written: the lists keep the whole cycle for the report.
 
-    events: list[LedgerEvent] = attrs.Factory(list)
-    fills: list[Fill] = attrs.Factory(list)
-    orders: dict[str, Order] = attrs.Factory(dict)
-    cursors: dict[Pair, str | None] = attrs.Factory(dict)
-    reasons: list[Reason] = attrs.Factory(list)
-    #: fills stored but not booked: the account's history from before a pair was tracked
-    #: (already part of the balances the ledger was seeded from).
-    history: list[Fill] = attrs.Factory(list)
-    #: pairs that get no new order this cycle (an order whose fate is still open).
-    blocked: set[Pair] = attrs.Factory(set)
-    #: pairs polled for the first time (no fill cursor yet).
-    fresh_pairs: set[Pair] = attrs.Factory(set)
-    events_written: int = 0
-    fills_written: int = 0
-    history_written: int = 0
-    unwritten_orders: set[str] = attrs.Factory(set)
-    unwritten_cursors: set[Pair] = attrs.Factory(set)
+    * ``history`` — fills stored but not booked: the account's history from before a pair
+      was tracked (already part of the balances the ledger was seeded from).
+    * ``blocked`` — pairs that get no new order this cycle (an order whose fate is open).
+    * ``fresh_pairs`` — pairs polled for the first time (no fill cursor yet).
+    """
+
+    # A plain slotted class (one per cycle, on the hot path): literals, no factories.
+    __slots__ = (
+        "blocked",
+        "cursors",
+        "events",
+        "events_written",
+        "fills",
+        "fills_written",
+        "fresh_pairs",
+        "history",
+        "history_written",
+        "orders",
+        "reasons",
+        "unwritten_cursors",
+        "unwritten_orders",
+    )
+
+    def __init__(self) -> None:
+        self.events: list[LedgerEvent] = []
+        self.fills: list[Fill] = []
+        self.orders: dict[str, Order] = {}
+        self.cursors: dict[Pair, str | None] = {}
+        self.reasons: list[Reason] = []
+        self.history: list[Fill] = []
+        self.blocked: set[Pair] = set()
+        self.fresh_pairs: set[Pair] = set()
+        self.events_written = 0
+        self.fills_written = 0
+        self.history_written = 0
+        self.unwritten_orders: set[str] = set()
+        self.unwritten_cursors: set[Pair] = set()
 
     @property
     def pending(self) -> bool:

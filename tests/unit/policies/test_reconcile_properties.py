@@ -188,3 +188,30 @@ def test_the_plan_does_not_depend_on_input_order(sc: Scenario) -> None:
     if len(keys) == len(set(keys)):  # a repeated fill id keeps the first copy reported
         shuffled = attrs.evolve(sc, fills=sc.fills[::-1])
         assert _run(shuffled, sc.local, sc.already) == plan
+
+
+@pytest.mark.property
+@given(st.lists(st.sampled_from(["status", "eid", "fill", "same"]), max_size=8))
+def test_changed_agrees_with_equality_for_states_of_one_order(steps: list[str]) -> None:
+    from btcbot_core.orders import OrderRequest
+    from btcbot_core.reconcile import _changed
+
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    pair = Pair("BTC", "TRY")
+    request = OrderRequest("bbbx", pair, Side.BUY, "1", "100", OrderType.LIMIT)
+    states = [Order.planned(request, t0).transition(OrderStatus.SUBMITTED, t0)]
+    for k, step in enumerate(steps):
+        now = t0 + timedelta(seconds=k // 2)  # some steps share a timestamp
+        current = states[-1]
+        if step == "status" and current.status is OrderStatus.SUBMITTED:
+            states.append(current.transition(OrderStatus.OPEN, now))
+        elif step == "eid" and current.exchange_order_id is None:
+            states.append(attrs.evolve(current, exchange_order_id="E1", updated_at=now))
+        elif step == "fill" and current.filled_qty < current.quantity:
+            fill = Fill(f"f{k}", "E1", "bbbx", pair, Side.BUY, "100", "0.25", "0", "TRY", now)
+            states.append(current.apply_fill(fill))
+        else:
+            states.append(attrs.evolve(current))  # an equal copy
+    for a in states:
+        for b in states:
+            assert _changed(a, b) == (a != b)
