@@ -285,7 +285,7 @@ class Order:
             self.exchange_order_id or ""
         ):
             raise OrderStateError(f"fill {fill.fill_id} does not belong to {self.client_order_id}")
-        if fill.side is not self.side or fill.pair != self.pair:
+        if fill.side is not self.side or (fill.pair is not self.pair and fill.pair != self.pair):
             raise OrderStateError(f"fill {fill.fill_id}: side/pair differ from the order")
         filled = self.filled_qty + fill.quantity
         if filled > self.quantity:

@@ -113,6 +113,11 @@ class MarketDataPort(Protocol):
         """The last ``limit`` closed bars of ``interval_s`` seconds, oldest first."""
         ...
 
+    def last_bars(self, pairs: Sequence[Pair], interval_s: int) -> Mapping[Pair, Bar]:
+        """The last closed bar of ``interval_s`` seconds of each pair that has one (what
+        ``bars(pair, interval_s, 1)`` gives, for every pair at once: one call per cycle)."""
+        ...
+
 
 @runtime_checkable
 class TradingPort(Protocol):

@@ -144,6 +144,16 @@ class BtcturkAdapter:
                 out[pair] = quote
         return out
 
+    def last_bars(self, pairs: Sequence[Pair], interval_s: int) -> Mapping[Pair, Bar]:
+        """The last closed bar of each pair that has one: one chart request per pair
+        (BTCTurk has no multi-pair chart endpoint)."""
+        out: dict[Pair, Bar] = {}
+        for pair in pairs:
+            got = self.bars(pair, interval_s, 1)
+            if got:
+                out[pair] = got[-1]
+        return out
+
     def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
         """The last ``limit`` *closed* bars, oldest first. Daily bars use ``/v1/ohlcs``; the
         intraday intervals 1, 5, 15, 30, 60 and 240 minutes use ``/v1/klines/history``."""

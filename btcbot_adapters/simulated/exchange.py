@@ -224,6 +224,24 @@ class SimulatedExchange(TradingDesk):
         out.reverse()
         return out
 
+    def last_bars(self, pairs: Sequence[Pair], interval_s: int) -> Mapping[Pair, Bar]:
+        """The last bar of ``interval_s`` of each pair that has one (``bars(pair, interval_s,
+        1)`` for every pair, in one call: the pipeline's per-cycle read)."""
+        out: dict[Pair, Bar] = {}
+        by_pair = self._by_pair
+        for pair in pairs:
+            book = by_pair.get(id(pair)) or self._lookup(pair)
+            if book is None:
+                continue
+            last = book.last_bar
+            if last is not None and last.interval_s == interval_s:
+                out[pair] = last
+            else:  # the newest bar has another interval: search the history
+                older = self.bars(pair, interval_s, 1)
+                if older:
+                    out[pair] = older[-1]
+        return out
+
     def _touch(self, book: PairBook, stale: bool = False) -> Quote | None:
         if self._mode is MatchMode.QUOTES:
             return book.prev_quote or book.quote if stale else book.quote

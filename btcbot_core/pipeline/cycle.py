@@ -20,7 +20,7 @@ import attrs
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import BtcbotError
 from btcbot_core.ledger import VALUATION_ASSET
-from btcbot_core.market import Bar, MarketSnapshot
+from btcbot_core.market import MarketSnapshot
 from btcbot_core.money import ZERO
 from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
 from btcbot_core.pair import Pair
@@ -289,14 +289,10 @@ class _Cycle:
         if params.use_bars:
             if not s.warmed:
                 self._warm_up()
-            bars: dict[Pair, Bar] = {}
-            fetch, interval = market_port.bars, params.bar_interval_s
-            for pair, valued in s.pair_marks():
-                got = fetch(pair, interval, 1)
-                if got:
-                    bar = bars[pair] = got[-1]
-                    if valued is not None:
-                        marks[valued] = bar.close
+            bars = market_port.last_bars(params.pairs, params.bar_interval_s)
+            for pair, bar in bars.items():
+                if pair.quote == VALUATION_ASSET:
+                    marks[pair.base] = bar.close
             return MarketSnapshot(now, {}, bars)
         quotes = market_port.quotes(params.pairs)
         for pair, quote in quotes.items():
@@ -309,8 +305,12 @@ class _Cycle:
         its TRY pair when it is not one of the configured pairs. Returns the assets that
         still have none."""
         s = self.s
+        count = s.ledger.event_count
+        if s.priced_at == count:
+            return []  # holdings only change with events, and marks are never dropped
         missing = [a for a in s.ledger.positions() if a not in s.marks]
         if not missing:
+            s.priced_at = count
             return []
         market_port, params = self.ports.market, s.params
         for asset in missing:

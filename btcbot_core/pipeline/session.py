@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from btcbot_core.ledger import VALUATION_ASSET, Ledger
+from btcbot_core.ledger import Ledger
 from btcbot_core.orders import Order, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.params import CycleParams
@@ -69,20 +69,10 @@ class CycleSession:
         self.calm_assessment: Assessment | None = None
         #: the report's view of the last capital state (built again only when it changes).
         self.capital_view: tuple[CapitalState, CapitalView] | None = None
-        #: (params, each configured pair with the asset its price marks), see pair_marks().
-        self._pair_marks: tuple[CycleParams, tuple[tuple[Pair, str | None], ...]] | None = None
+        #: the ledger event count at which every holding last had a mark.
+        self.priced_at = -1
         #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
         self.restored_from_snapshot = False
-
-    def pair_marks(self) -> tuple[tuple[Pair, str | None], ...]:
-        """Each configured pair with the asset its price marks (its base, for a TRY pair;
-        ``None`` otherwise), derived once per params object."""
-        cached = self._pair_marks
-        if cached is None or cached[0] is not self.params:
-            pairs = self.params.pairs
-            marks = tuple((p, p.base if p.quote == VALUATION_ASSET else None) for p in pairs)
-            cached = self._pair_marks = (self.params, marks)
-        return cached[1]
 
     @classmethod
     def open(cls, uow: UnitOfWork, params: CycleParams, profile: StageProfile) -> CycleSession:

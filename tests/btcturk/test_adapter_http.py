@@ -58,6 +58,14 @@ def test_closed_bars_oldest_first(adapter: BtcturkAdapter, interval: int) -> Non
     assert all(b.interval_s == interval for b in bars)
 
 
+def test_last_bars_is_the_newest_closed_bar_of_each_pair(adapter: BtcturkAdapter) -> None:
+    last = adapter.last_bars(PAIRS, 60)
+    assert set(last) == set(PAIRS)
+    for pair, bar in last.items():
+        assert bar.pair == pair and bar.interval_s == 60
+        assert bar in adapter.bars(pair, 60, 3)  # a minute may roll over in between
+
+
 def test_unsupported_bar_interval(adapter: BtcturkAdapter) -> None:
     with pytest.raises(ValidationError, match="not offered"):
         adapter.bars(BTCTRY, 7, 3)

@@ -103,7 +103,12 @@ def test_market_data_port() -> None:
     ex.on_bar(Bar(BTCTRY, T0 + timedelta(hours=1), 1, 1, 1, 1, 0, 3600))
     assert [b.close for b in ex.bars(BTCTRY, 60, 3)] == [D(1000002), D(1000003), D(1000004)]
     assert len(ex.bars(BTCTRY, 3600, 10)) == 1 and ex.bars(ETHTRY, 60, 10) == []
+    # one call for every pair: what bars(pair, interval, 1) says, pairs without one left out
+    assert ex.last_bars([BTCTRY, ETHTRY], 3600) == {BTCTRY: ex.bars(BTCTRY, 3600, 1)[-1]}
+    assert ex.last_bars([BTCTRY, ETHTRY], 60) == {BTCTRY: ex.bars(BTCTRY, 60, 1)[-1]}
+    assert ex.last_bars([Pair("DOGE", "TRY")], 60) == {}
     ex.on_bar(flat(70, 1000000))
+    assert ex.last_bars([BTCTRY], 60)[BTCTRY] is ex.bars(BTCTRY, 60, 1)[-1]
     q = ex.quotes([BTCTRY, ETHTRY])[BTCTRY]
     assert (q.bid, q.ask) == (D(999000), D(1001000))  # close ∓ 10 bps
     assert q.observed_at == T0 + timedelta(minutes=71)
