@@ -189,6 +189,12 @@ class OrderStore(Protocol):
         """Orders whose status is not terminal."""
         ...
 
+    def last_activity(self) -> Mapping[tuple[Pair, Side], datetime]:
+        """Per (pair, side), the latest ``updated_at`` (UTC) of our orders that reached, or
+        may have reached, the exchange: every status but REJECTED (a PLANNED order may have
+        been sent just before a crash). What the risk policy's cooldown restarts from."""
+        ...
+
 
 @runtime_checkable
 class FillStore(Protocol):

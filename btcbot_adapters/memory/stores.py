@@ -8,7 +8,7 @@ constraints: event id, client order id, (pair, fill id), (run id, cycle).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -26,7 +26,7 @@ from btcbot_adapters.memory.tables import (
 from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import LedgerSnapshot
 from btcbot_core.ledger_events import LedgerEvent
-from btcbot_core.orders import Fill, Order
+from btcbot_core.orders import Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.ports import AppendResult
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
@@ -153,6 +153,24 @@ class InMemoryOrderStore(_Store):
             live = [committed.orders[cid] for cid in committed.live_ids if cid not in pending]
             live.extend(o for o in pending.values() if not o.status.is_terminal)
         return sorted(live, key=lambda o: (o.created_at, o.client_order_id))
+
+    def last_activity(self) -> Mapping[tuple[Pair, Side], datetime]:
+        """Per (pair, side), the latest ``updated_at`` of an order that is not REJECTED
+        (a scan of every order: meant for start-up)."""
+        pending = self._working().orders or {}
+        committed = self._db.state.orders
+        latest: dict[tuple[Pair, Side], datetime] = {}
+        for source in (committed, pending):
+            for cid, order in source.items():
+                if source is committed and cid in pending:
+                    continue  # the unit's newer state of it comes from ``pending``
+                if order.status is OrderStatus.REJECTED:
+                    continue
+                key = (order.pair, order.side)
+                seen = latest.get(key)
+                if seen is None or order.updated_at > seen:
+                    latest[key] = order.updated_at
+        return latest
 
     def history(self, client_order_id: str) -> list[OrderStateEvent]:
         """The audit trail of one order, oldest first (not part of the port)."""

@@ -7,12 +7,12 @@ was new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from btcbot_adapters.persistence.codec import pair_text
+from btcbot_adapters.persistence.codec import pair_text, parse_pair
 from btcbot_adapters.persistence.dialect import insert_ignore, upsert
 from btcbot_adapters.persistence.rows import (
     capital_from_row,
@@ -39,7 +39,7 @@ from btcbot_adapters.persistence.tables import (
     risk_state,
 )
 from btcbot_core.errors import PersistenceError
-from btcbot_core.orders import TERMINAL_STATUSES, Fill, Order
+from btcbot_core.orders import TERMINAL_STATUSES, Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
 
@@ -99,6 +99,15 @@ class SqlOrderStore(_SqlStore):
             .order_by(orders.c.created_at, orders.c.client_order_id)
         )
         return [order_from_row(row) for row in self._execute(stmt).mappings()]
+
+    def last_activity(self) -> Mapping[tuple[Pair, Side], datetime]:
+        """Per (pair, side), the latest ``updated_at`` of an order that is not REJECTED."""
+        stmt = (
+            sa.select(orders.c.pair, orders.c.side, sa.func.max(orders.c.updated_at))
+            .where(orders.c.status != OrderStatus.REJECTED.value)
+            .group_by(orders.c.pair, orders.c.side)
+        )
+        return {(parse_pair(p), Side(side)): at for p, side, at in self._execute(stmt)}
 
 
 class SqlFillStore(_SqlStore):

@@ -86,6 +86,9 @@ class CycleSession:
             risk = uow.risk.load()
             last = uow.cycles.last(params.run_id)
             live = {o.client_order_id: o for o in uow.orders.live()}
+            # The cooldown per (pair, side) must survive a restart: a crash loop must not
+            # let orders through faster than COOLDOWN_SECONDS allows.
+            recent = uow.orders.last_activity() if params.risk_policy.cooldown_seconds else {}
             cursors = {pair: uow.fills.cursor(pair) for pair in params.pairs}
         if risk is not None:
             # The ledger keeps its equity high-water mark in snapshots, not in events; the
@@ -104,4 +107,5 @@ class CycleSession:
             cursors=cursors,
         )
         session.restored_from_snapshot = snapshot is not None
+        session.last_order_at.update(recent)
         return session

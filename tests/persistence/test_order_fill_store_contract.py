@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import attrs
 import pytest
 
 from btcbot_core.errors import PersistenceError
-from btcbot_core.orders import OrderStatus
+from btcbot_core.orders import OrderStatus, Side
 
 from .conftest import UowFactory
 from .factories import BTCTRY, ETHBTC, at, fill, order
@@ -55,6 +57,28 @@ def test_order_update_and_live(new_uow: UowFactory) -> None:
         assert uow.orders.get("bbb2") == rejected
         # PLANNED is not terminal: it may still be sent.
         assert list(uow.orders.live()) == [third]
+
+
+def test_last_activity_is_the_latest_update_per_pair_and_side(new_uow: UowFactory) -> None:
+    buy1, buy2, eth = order("bbb1"), order("bbb2", seconds=3), order("bbb3", pair=ETHBTC)
+    sell = attrs.evolve(order("bbs4", seconds=4), side=Side.SELL)
+    with new_uow() as uow:
+        assert uow.orders.last_activity() == {}
+        for o in (buy1, buy2, eth, sell):
+            uow.orders.add(o)
+        uow.commit()
+    newest_buy = buy1.transition(OrderStatus.SUBMITTED, at(9), exchange_order_id="ex-1")
+    with new_uow() as uow:
+        uow.orders.update(newest_buy)
+        uow.orders.update(sell.transition(OrderStatus.REJECTED, at(20), reason="MIN_TOTAL"))
+        # inside the unit its own writes count; a REJECTED order never reached the market
+        expected = {(BTCTRY, Side.BUY): at(9), (ETHBTC, Side.BUY): at(0)}
+        assert uow.orders.last_activity() == expected
+        uow.commit()
+    with new_uow() as uow:
+        got = uow.orders.last_activity()
+        assert got == expected
+        assert all(t.tzinfo is not None and t.utcoffset() == timedelta(0) for t in got.values())
 
 
 def test_order_update_of_unknown_order_raises(new_uow: UowFactory) -> None:
