@@ -59,7 +59,7 @@ def write_booked(
     for coid in booked.unwritten_orders:
         uow.orders.update(booked.orders[coid])
     booked.unwritten_orders.clear()
-    if capital is not None and capital != session.capital:
+    if capital is not None and capital is not session.capital and capital != session.capital:
         uow.capital.save(capital)
     if not same_risk(risk, session.risk):
         uow.risk.save(risk)
