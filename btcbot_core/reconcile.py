@@ -37,8 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
-from operator import attrgetter
 from types import MappingProxyType
 from typing import Final
 
@@ -49,68 +47,15 @@ from btcbot_core.errors import OrderStateError, ValidationError
 from btcbot_core.orders import Fill, Order, OrderStatus
 from btcbot_core.pair import Pair
 from btcbot_core.ports import ExchangeOrder
+from btcbot_core.reconcile_fills import reconcile_fills_only
+from btcbot_core.reconcile_plan import BY_COID as _BY_COID
+from btcbot_core.reconcile_plan import FillGap, FillKey, LookupRequest, OrderUpdate, ReconcilePlan
+from btcbot_core.reconcile_plan import changed as _changed
+from btcbot_core.reconcile_plan import fill_order as _fill_order
 
 _S = OrderStatus
 _LIVE_ON_EXCHANGE: Final = frozenset({_S.SUBMITTED, _S.OPEN, _S.PARTIALLY_FILLED, _S.FILLED})
-FillKey = tuple[Pair, str]
-_BY_COID: Final = attrgetter("client_order_id")
 _NO_EXCHANGE_ORDERS: Final[Mapping[str, ExchangeOrder]] = MappingProxyType({})
-
-
-def _fill_order(fill: Fill) -> tuple[datetime, str, str]:
-    return fill.timestamp, str(fill.pair), fill.fill_id
-
-
-@attrs.frozen
-class LookupRequest:
-    """Ask the exchange for one of our orders by client order id (``order_by_client_id``)."""
-
-    pair: Pair
-    client_order_id: str
-
-
-@attrs.frozen
-class OrderUpdate:
-    """A new state of one of our orders, with why it changed."""
-
-    before: Order
-    after: Order
-    reasons: tuple[Reason, ...]
-
-
-@attrs.frozen
-class FillGap:
-    """The exchange reports ``exchange_filled_qty`` on an order whose ingested fills total
-    ``local_filled_qty`` (base units); ``since`` is the exchange's last update of the order."""
-
-    client_order_id: str
-    pair: Pair
-    exchange_filled_qty: Decimal
-    local_filled_qty: Decimal
-    since: datetime
-
-    def age_seconds(self, now: datetime) -> float:
-        return max(0.0, (now - self.since).total_seconds())
-
-
-@attrs.frozen
-class ReconcilePlan:
-    """What to change, ingest, ask and report after one reconciliation (see the module doc)."""
-
-    order_updates: tuple[OrderUpdate, ...] = ()
-    fills_to_ingest: tuple[Fill, ...] = ()
-    skipped_fills: tuple[FillKey, ...] = ()
-    orphan_fills: tuple[Fill, ...] = ()
-    foreign_orders: tuple[ExchangeOrder, ...] = ()
-    lookups_needed: tuple[LookupRequest, ...] = ()
-    resendable: tuple[Order, ...] = ()
-    fill_gaps: tuple[FillGap, ...] = ()
-    blocked_pairs: frozenset[Pair] = frozenset()
-    reasons: tuple[Reason, ...] = ()
-
-    def oldest_fill_gap_age_s(self, now: datetime) -> float | None:
-        """Seconds since the oldest fill gap appeared (``None`` when there is none)."""
-        return max((g.age_seconds(now) for g in self.fill_gaps), default=None)
 
 
 class _Work:
@@ -304,19 +249,6 @@ def _missing(order: Order, looked_up: bool, now: datetime, work: _Work) -> Order
     return order
 
 
-def _changed(before: Order, after: Order) -> bool:
-    """``after != before`` for two states of one order: only these fields can move (by
-    transition, fill or a learned exchange id), so only they are compared."""
-    return (
-        after.status is not before.status
-        or after.filled_qty != before.filled_qty
-        or after.exchange_order_id != before.exchange_order_id
-        or after.updated_at != before.updated_at
-        or after.filled_notional != before.filled_notional
-        or after.reason != before.reason
-    )
-
-
 def reconcile(
     local_orders: Sequence[Order],
     exchange_open: Sequence[ExchangeOrder],
@@ -337,6 +269,13 @@ def reconcile(
     """
     if now.tzinfo is None:
         raise ValidationError("reconcile: now must be timezone-aware")
+    if fills and not exchange_open and not lookups:
+        # the usual fill cycle: our own orders completed by their fills (None: not that)
+        quick = reconcile_fills_only(
+            local_orders, fills, _ingested_predicate(already_ingested), queried_pairs
+        )
+        if quick is not None:
+            return quick
     ordered = sorted(local_orders, key=_BY_COID)
     known = {o.client_order_id for o in ordered}
     if len(known) != len(ordered):
