@@ -7,7 +7,7 @@ already applied is skipped by id, so a re-delivered page changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +21,8 @@ from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import ExchangeOrder, TradingPort, UnitOfWork
 from btcbot_core.reconcile import ReconcilePlan, reconcile
+
+_NONE: frozenset[str] = frozenset()
 
 
 class Booked:
@@ -146,10 +148,23 @@ def poll_and_reconcile(
             queried_pairs=pairs,
         )
     booked.reasons.extend(plan.reasons)
-    awaiting = {gap.client_order_id for gap in plan.fill_gaps}
+    awaiting = {gap.client_order_id for gap in plan.fill_gaps} if plan.fill_gaps else _NONE
     for update in plan.order_updates:
         after = update.after
         order_changed(session, booked, after, keep=after.client_order_id in awaiting)
+    if plan.resendable:
+        _settle_resendable(session, booked, plan, now)
+    for coid in [c for c, o in session.live_orders.items() if o.status.is_terminal]:
+        if coid not in awaiting:  # a cancelled order kept for late fills: none came
+            del session.live_orders[coid]
+    return plan
+
+
+def _settle_resendable(
+    session: CycleSession, booked: Booked, plan: ReconcilePlan, now: datetime
+) -> None:
+    """Orders proven absent and never acknowledged: wait ``abandon_after_s`` seconds (pair
+    blocked), then abandon them."""
     settle = timedelta(seconds=session.params.abandon_after_s)
     for order in plan.resendable:
         current = session.live_orders.get(order.client_order_id, order)
@@ -163,10 +178,6 @@ def poll_and_reconcile(
         order_changed(
             session, booked, current.transition(OrderStatus.REJECTED, now, reason="never placed")
         )
-    for coid in [c for c, o in session.live_orders.items() if o.status.is_terminal]:
-        if coid not in awaiting:  # a cancelled order kept for late fills: none came
-            del session.live_orders[coid]
-    return plan
 
 
 def book_fills(
@@ -198,8 +209,10 @@ def book_fills(
             )
         )
     # ``fills_to_ingest`` already includes the orphans (reconcile lists them in both).
-    skipped = {(f.pair, f.fill_id) for f in booked.history}
-    candidates = [f for f in plan.fills_to_ingest if (f.pair, f.fill_id) not in skipped]
+    candidates: Sequence[Fill] = plan.fills_to_ingest
+    if booked.history:
+        skipped = {(f.pair, f.fill_id) for f in booked.history}
+        candidates = [f for f in candidates if (f.pair, f.fill_id) not in skipped]
     if candidates and session.restored_from_snapshot:
         with uow:
             known = {(f.pair, f.fill_id) for f in candidates if uow.fills.has(f.pair, f.fill_id)}
