@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import attrs
-
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.risk_budget import RiskBudgetParams, _level, _limits, streak_multiplier
 from btcbot_core.risk_inputs import ratio
@@ -104,12 +102,20 @@ def calm_state(
         and reasons == state.reasons
     ):
         return state
-    return attrs.evolve(
-        state,
-        equity_high_water_mark=hwm,
-        last_loss_streak=loss_streak,
-        reasons=reasons,
-        updated_at=now,
+    # every field given, positionally: cheaper than attrs.evolve, which gathers them by name
+    return state.__class__(
+        state.mode,
+        state.mode_since,
+        state.cooldown_until,
+        hwm,
+        state.day_anchor,
+        state.day_start_realized,
+        state.degrade_level,
+        state.degrade_until,
+        state.stable_cycles,
+        reasons,
+        now,
+        loss_streak,
     )
 
 

@@ -223,3 +223,22 @@ def test_a_new_equity_high_is_calm_and_moves_only_the_high_water_mark() -> None:
     assert moved is not None and moved is not state
     assert moved.equity_high_water_mark == D(10500)
     assert moved == decide_risk_budget(state, higher, params, now).state
+
+
+def test_calm_state_builds_risk_state_positionally_in_field_order() -> None:
+    # calm_state passes every RiskState field by position: a new or reordered field must
+    # be reflected there (the property tests would then fail on the values).
+    assert [f.name for f in attrs.fields(RiskState)] == [
+        "mode",
+        "mode_since",
+        "cooldown_until",
+        "equity_high_water_mark",
+        "day_anchor",
+        "day_start_realized",
+        "degrade_level",
+        "degrade_until",
+        "stable_cycles",
+        "reasons",
+        "updated_at",
+        "last_loss_streak",
+    ]
