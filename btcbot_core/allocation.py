@@ -92,7 +92,9 @@ class AllocationParams:
 
 def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
     """Cash buys may use before other bounds, in TRY rounded down to 0.01 (see module doc)."""
-    free = max(ZERO, cash - params.try_cash_target)
+    free = cash - params.try_cash_target
+    if not free > ZERO:  # max(ZERO, free) without the call: ZERO on a tie, like max
+        free = ZERO
     if params.try_cash_max > 0:
         free = min(free, params.try_cash_max - params.try_cash_target)
     return _kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
@@ -141,6 +143,10 @@ def _budget(
                 )
     if size_multiplier == 0 and why is None:
         why = Reason(AllocationCode.SIZE_MULTIPLIER_ZERO, "risk budget size multiplier is 0")
+    if budget is investable and size_multiplier == ONE:
+        # investable is already a kuruş value: × 1 then flooring to 0.01 gives it back
+        # (same value, same 0.01 exponent), so skip the product and the rounding.
+        return investable, why
     return _kurus(budget * size_multiplier), why
 
 
@@ -220,6 +226,37 @@ def allocate(
     )
 
 
+def keeps_whole(
+    intent: OrderIntent,
+    cash: Decimal,
+    params: AllocationParams,
+    *,
+    trading_capital: Decimal | None = None,
+    deployed_try: Decimal = ZERO,
+    size_multiplier: Decimal = ONE,
+    marks: Mapping[Pair, Decimal] | None = None,
+) -> bool:
+    """Whether :func:`allocate` of ``(intent,)`` alone (same arguments) keeps ``intent``
+    unchanged and drops nothing: a sell, or a buy whose cost (TRY: its notional, or
+    quantity × limit price or mark) fits this cycle's budget. ``False`` means "ask
+    :func:`allocate`" (scaled, dropped or unpriced), not "dropped". Raises as it does on a
+    bad ``size_multiplier``. The single-intent decision path uses it to skip the general
+    walk's bookkeeping; a property test holds it to :func:`allocate`."""
+    check_range("size_multiplier", size_multiplier, 0, 1)
+    side = intent.side
+    if side is Side.SELL:
+        return True
+    if side is not Side.BUY:
+        return False
+    budget = _budget(cash, params, trading_capital, deployed_try, size_multiplier)[0]
+    if intent.notional is not None:
+        return intent.notional <= budget
+    price = intent.price if intent.price is not None else (marks or {}).get(intent.pair)
+    if price is None or intent.quantity is None:
+        return False
+    return _EXACT.multiply(intent.quantity, price) <= budget
+
+
 def _no_room(
     left: Decimal, budget: Decimal, budget_reason: Reason | None, min_notional: Decimal
 ) -> Reason:
@@ -259,4 +296,5 @@ __all__ = [
     "AllocationParams",
     "allocate",
     "investable_try",
+    "keeps_whole",
 ]

@@ -19,6 +19,13 @@ from btcbot_core.pair import Pair
 CLIENT_ID_MAX_LEN: Final = 36
 CLIENT_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 _PREFIX: Final = "bb"
+_BLAKE2B: Final = hashlib.blake2b
+#: Side -> (id head ``bb`` + side letter, the side's value as hashed): one lookup instead of
+#: a conditional, a concatenation and an enum ``.value`` on every id.
+_SIDE_PARTS: Final = {
+    Side.BUY: (_PREFIX + "b", Side.BUY.value),
+    Side.SELL: (_PREFIX + "s", Side.SELL.value),
+}
 
 
 def _digest(*parts: str, length: int) -> str:
@@ -36,9 +43,16 @@ def client_order_id(run_id: str, cycle: int, pair: Pair, side: Side, intent_inde
         raise ValidationError("cycle and intent_index must be >= 0")
     if not run_id:
         raise ValidationError("run_id must not be empty")
-    side_char = "b" if side is Side.BUY else "s"
-    digest = _digest(run_id, str(cycle), pair.symbol, side.value, str(intent_index), length=30)
-    return f"{_PREFIX}{side_char}{digest}"
+    parts = _SIDE_PARTS.get(side)
+    if parts is None:  # not a Side member: the general spelling (and its errors)
+        side_char = "b" if side is Side.BUY else "s"
+        digest = _digest(run_id, str(cycle), pair.symbol, side.value, str(intent_index), length=30)
+        return f"{_PREFIX}{side_char}{digest}"
+    head, side_value = parts
+    # The same bytes as ``_digest`` hashes ("\x1f".join of the five parts), built in one
+    # f-string: about a third cheaper, and the ids are persisted, so they must not change.
+    text = f"{run_id}\x1f{cycle!s}\x1f{pair.symbol}\x1f{side_value}\x1f{intent_index!s}"
+    return head + _BLAKE2B(text.encode(), digest_size=20).hexdigest()[:30]
 
 
 def simulated_fill_id(exchange_order_id: str, sequence: int) -> str:

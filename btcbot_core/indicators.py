@@ -17,6 +17,8 @@ CROSS_UP: Final = 1
 CROSS_DOWN: Final = -1
 NO_CROSS: Final = 0
 _START_EXPONENT: Final = 0
+_WARMING: Final = 3  # prev-sign sentinel: fewer than ``slow`` bars seen
+_UNDEFINED: Final = 2  # prev-sign sentinel: slow[i-1] undefined (bar i = slow - 1 just seen)
 
 
 class SmaCross:
@@ -30,20 +32,19 @@ class SmaCross:
       ``fast[i−1] >= slow[i−1]`` (the mirror image);
     * ``NO_CROSS`` (0) otherwise, including while ``i < slow`` (``slow[i−1]`` undefined).
 
-    ``fast[i]`` is the mean of closes ``i−fast+1..i``; comparisons are exact
-    (``sum_fast × slow`` against ``sum_slow × fast`` in integers).
+    ``fast[i]`` is the mean of closes ``i−fast+1..i``; comparisons are exact (the sign of
+    ``sum_fast × slow − sum_slow × fast``, an integer kept up to date bar by bar).
     """
 
     __slots__ = (
         "_buf",
-        "_count",
-        "_fast_weight",
+        "_diff",
+        "_k",
+        "_laps",
+        "_mults",
         "_pos",
         "_prev_sign",
         "_scale",
-        "_slow_weight",
-        "_sum_fast",
-        "_sum_slow",
         "exponent",
         "fast",
         "slow",
@@ -57,33 +58,41 @@ class SmaCross:
             )
         self.fast = fast
         self.slow = slow
-        self._fast_weight = slow  # fast_mean > slow_mean  <=>  sum_fast*slow > sum_slow*fast
-        self._slow_weight = fast
+        self._k = slow - fast
         self._buf = [0] * slow  # ring buffer of the last ``slow`` scaled closes
-        self._pos = 0
-        self._count = 0
-        self._sum_fast = 0
-        self._sum_slow = 0
-        self._prev_sign = 2  # "undefined" until slow[i] exists
+        self._pos = 0  # where the next close goes
+        self._laps = 0  # times the ring wrapped: count = laps × slow + pos
+        # sum_fast × slow − sum_slow × fast, kept instead of the two sums (one running
+        # integer, whose sign is fast_mean − slow_mean's; the sums are rebuilt on demand).
+        self._diff = 0
+        self._prev_sign = _WARMING
         self.exponent = _START_EXPONENT
         self._scale = 10**_START_EXPONENT
+        # denominator of ``close.as_integer_ratio()`` -> scale // denominator (only the
+        # divisors of 10**exponent, so small; reset when the scale grows).
+        self._mults: dict[int, int] = {1: self._scale}
 
     @property
     def count(self) -> int:
         """Bars consumed so far."""
-        return self._count
+        return self._laps * self.slow + self._pos
+
+    def _last_sum(self, n: int) -> int:
+        """Sum of the last ``n`` scaled closes (unwritten slots hold 0)."""
+        buf, pos = self._buf, self._pos
+        return sum(buf[pos - j] for j in range(1, n + 1))
 
     def fast_sma(self) -> Decimal | None:
         """Exact ``fast`` SMA of the last closes (``None`` until ``fast`` bars were seen)."""
-        if self._count < self.fast:
+        if self.count < self.fast:
             return None
-        return Decimal(self._sum_fast).scaleb(-self.exponent) / self.fast
+        return Decimal(self._last_sum(self.fast)).scaleb(-self.exponent) / self.fast
 
     def slow_sma(self) -> Decimal | None:
         """Exact ``slow`` SMA of the last closes (``None`` until ``slow`` bars were seen)."""
-        if self._count < self.slow:
+        if self.count < self.slow:
             return None
-        return Decimal(self._sum_slow).scaleb(-self.exponent) / self.slow
+        return Decimal(sum(self._buf)).scaleb(-self.exponent) / self.slow
 
     def _rescale(self, denominator: int) -> None:  # rare: a finer price arrived
         exponent = self.exponent
@@ -93,45 +102,50 @@ class SmaCross:
                 raise ValidationError("close has more than 60 decimal places")
         factor = 10 ** (exponent - self.exponent)
         self._buf = [v * factor for v in self._buf]
-        self._sum_fast *= factor
-        self._sum_slow *= factor
+        self._diff *= factor
         self.exponent = exponent
         self._scale = 10**exponent
+        self._mults = {}
 
     def update(self, close: Decimal) -> int:
         """Consume the next close (a positive finite ``Decimal``); return the cross signal."""
         num, den = close.as_integer_ratio()
-        if den == 1:
-            value = num * self._scale
-        else:
-            scale = self._scale
-            if scale % den:
+        try:
+            value = num * self._mults[den]
+        except KeyError:  # a denominator not seen at this scale (or a finer price)
+            if self._scale % den:
                 self._rescale(den)
-                scale = self._scale
-            value = num * (scale // den)
+            mult = self._mults[den] = self._scale // den
+            value = num * mult
         buf = self._buf
         pos = self._pos
-        # Slots not written yet hold 0, so warm-up needs no special case (fast < slow).
-        sum_fast = self._sum_fast = self._sum_fast + value - buf[pos - self.fast]
-        sum_slow = self._sum_slow = self._sum_slow + value - buf[pos]
+        # Slots not written yet hold 0, so warm-up needs no special case (fast < slow):
+        # sum_fast gains value and loses buf[pos - fast]; sum_slow loses buf[pos].
+        diff = self._diff = (
+            self._diff + value * self._k - buf[pos - self.fast] * self.slow + buf[pos] * self.fast
+        )
         buf[pos] = value
         pos += 1
-        self._pos = 0 if pos == self.slow else pos
-        count = self._count = self._count + 1
-        if count < self.slow:
-            return NO_CROSS
-        diff = sum_fast * self._fast_weight - sum_slow * self._slow_weight
-        sign = (diff > 0) - (diff < 0)
+        if pos == self.slow:
+            pos = 0
+            self._laps += 1
+            if self._prev_sign == _WARMING:  # bar slow-1: slow[i] exists, slow[i-1] not
+                self._prev_sign = _UNDEFINED
+        self._pos = pos
+        # Most bars keep the sign: one comparison of diff and one of prev, then return.
         prev = self._prev_sign
-        if sign == prev:
-            return NO_CROSS
-        self._prev_sign = sign
-        if prev == 2:
-            return NO_CROSS
-        if sign > 0:
-            return CROSS_UP  # prev in (0, -1): fast[i-1] <= slow[i-1]
-        if sign < 0:
-            return CROSS_DOWN  # prev in (0, 1): fast[i-1] >= slow[i-1]
+        if diff > 0:
+            if prev == 1 or prev == _WARMING:
+                return NO_CROSS
+            self._prev_sign = 1
+            return NO_CROSS if prev == _UNDEFINED else CROSS_UP  # prev in (0, -1)
+        if diff < 0:
+            if prev == -1 or prev == _WARMING:
+                return NO_CROSS
+            self._prev_sign = -1
+            return NO_CROSS if prev == _UNDEFINED else CROSS_DOWN  # prev in (0, 1)
+        if prev != _WARMING:
+            self._prev_sign = 0
         return NO_CROSS
 
 

@@ -13,13 +13,21 @@ from decimal import Decimal
 
 import attrs
 
-from btcbot_core.allocation import AllocationParams, allocate
+from btcbot_core.allocation import AllocationParams, allocate, keeps_whole
 from btcbot_core.decisions import Reason
+from btcbot_core.ids import client_order_id
 from btcbot_core.ledger import Position
 from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.report import Fate, IntentOutcome
-from btcbot_core.risk_policy import RiskContext, RiskPolicyParams, evaluate_risk, quantize_intents
+from btcbot_core.risk_all_clear import single_request_clears
+from btcbot_core.risk_policy import (
+    RiskContext,
+    RiskPolicyParams,
+    _size,
+    evaluate_risk,
+    quantize_intents,
+)
 from btcbot_core.rules import SymbolRules
 from btcbot_core.state import RiskMode
 
@@ -33,7 +41,10 @@ class Screened:
 
     @property
     def needs_cash(self) -> bool:
-        return any(i.side is Side.BUY for i in self.kept)
+        for intent in self.kept:  # noqa: SIM110 - a loop, not any(<generator>): half the cost
+            if intent.side is Side.BUY:
+                return True
+        return False
 
 
 def screen(
@@ -46,6 +57,11 @@ def screen(
     targets a pair with an unresolved (UNKNOWN) order, and what targets a pair with a cancel
     this cycle (not confirmed until the next one; a replacement beside a still-working order
     would double the exposure)."""
+    if mode is RiskMode.NORMAL and len(intents) == 1:
+        # The common shape (one intent, normal mode): the loop below, without its lists.
+        pair = intents[0].pair
+        if pair not in blocked_pairs and pair not in cancel_failed:
+            return Screened(tuple(intents), ())
     kept: list[OrderIntent] = []
     stopped: list[IntentOutcome] = []
     for intent in intents:
@@ -98,6 +114,10 @@ class DecideInputs:
 
 def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
     """Allocate (if on), quantise and risk-check ``intents`` (already screened)."""
+    if len(intents) == 1:
+        approved = _decide_one(intents[0], inputs)
+        if approved is not None:
+            return approved
     dropped: list[IntentOutcome] = []
     kept: Sequence[OrderIntent] = intents
     if inputs.allocation is not None and inputs.cash is not None and kept:
@@ -132,3 +152,60 @@ def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
         intent = source.pop(refused.request.client_order_id)
         dropped.append(IntentOutcome(intent, Fate.REJECTED_BY_RISK, refused.reasons))
     return Decision(verdict.approved, source, tuple(dropped))
+
+
+def _decide_one(intent: OrderIntent, inputs: DecideInputs) -> Decision | None:
+    """:func:`decide` of ``(intent,)`` when the intent goes through untouched: allocation
+    keeps it whole, it quantises without a violation and the risk policy approves it. Any
+    other outcome returns ``None`` so that the general path computes it (with its reasons).
+
+    The same functions decide each step (``keeps_whole`` for ``allocate``,
+    ``quantize_checked`` and ``client_order_id`` as ``quantize_intents`` calls them,
+    ``single_request_clears`` for ``evaluate_risk``); what is skipped is the general path's
+    lists, dictionaries and intermediate results. A property test holds it to the general
+    path over random cycles.
+    """
+    allocation, cash = inputs.allocation, inputs.cash
+    if (
+        allocation is not None
+        and cash is not None
+        and not keeps_whole(
+            intent,
+            cash,
+            allocation,
+            trading_capital=inputs.trading_capital,
+            deployed_try=inputs.deployed_try,
+            size_multiplier=inputs.multiplier,
+            marks=inputs.marks,
+        )
+    ):
+        return None
+    pair, side = intent.pair, intent.side
+    pair_rules = inputs.rules.get(pair)
+    if pair_rules is None:
+        return None
+    mark = inputs.marks.get(pair)
+    raw = _size(intent, pair_rules, mark) if intent.quantity is None else intent.quantity
+    if isinstance(raw, Reason):
+        return None
+    price, quantity, problems = pair_rules.quantize_checked(side, intent.price, raw, mark)
+    if problems:
+        return None
+    order_id = client_order_id(inputs.run_id, inputs.cycle, pair, side, 0)
+    if not single_request_clears(
+        order_id,
+        pair,
+        side,
+        quantity,
+        price,
+        intent.order_type,
+        now=inputs.now,
+        marks=inputs.marks,
+        positions=inputs.positions,
+        open_orders=inputs.live_orders,
+        last_order_at=inputs.last_order_at,
+        params=inputs.risk_policy,
+    ):
+        return None
+    request = OrderRequest(order_id, pair, side, quantity, price, intent.order_type)
+    return Decision((request,), {order_id: intent}, ())

@@ -97,7 +97,12 @@ def test_mixed_scales_are_exact(closes: list[Decimal]) -> None:
     got = [ind.update(c) for c in closes]
     assert got == naive_signals(closes)
     total = sum((Fraction(c) for c in closes[-50:]), Fraction(0))
-    assert Fraction(ind._sum_slow, 10**ind.exponent) == total
+    assert Fraction(sum(ind._buf), 10**ind.exponent) == total
+    fast_total = sum((Fraction(c) for c in closes[-20:]), Fraction(0))
+    assert Fraction(ind._last_sum(20), 10**ind.exponent) == fast_total
+    # the running difference is exactly sum_fast × slow − sum_slow × fast at the scale
+    assert Fraction(ind._diff, 10**ind.exponent) == fast_total * 50 - total * 20
+    assert ind.count == len(closes)
 
 
 def test_exact_smas_after_warm_up() -> None:
