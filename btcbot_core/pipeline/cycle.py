@@ -18,9 +18,7 @@ from decimal import Decimal
 import attrs
 
 from btcbot_core.decisions import Reason
-from btcbot_core.errors import BtcbotError
 from btcbot_core.ledger import VALUATION_ASSET
-from btcbot_core.market import MarketSnapshot
 from btcbot_core.money import ZERO
 from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
 from btcbot_core.pair import Pair
@@ -34,6 +32,7 @@ from btcbot_core.pipeline.ingest import (
     poll_and_reconcile,
     seed_ledger,
 )
+from btcbot_core.pipeline.market_read import price_holdings, read_market
 from btcbot_core.pipeline.params import CycleParams
 from btcbot_core.pipeline.profile import StageProfile
 from btcbot_core.pipeline.record import commit_cycle, commit_planned
@@ -121,7 +120,7 @@ class _Cycle:
         s, now, booked, ports = self.s, self.now, self.booked, self.ports
         params, profile, ledger = s.params, s.profile, s.ledger
         timed = ports.timer is not None
-        market = self._snapshot()
+        market = read_market(ports.market, s, self.cycle, now)
         if timed:
             self._lap("snapshot")
         plan = None
@@ -132,7 +131,7 @@ class _Cycle:
             seed_ledger(s, booked, self._exchange_totals(), now)
         if plan is not None:
             book_fills(s, booked, plan, ports.uow)
-        unpriced = self._price_holdings()
+        unpriced = price_holdings(ports.market, s, booked.reasons)
         marks: Mapping[str, Decimal] = s.marks
         if unpriced:
             # Never a silent zero, never a cycle that raises forever: value at cost, say so,
@@ -278,73 +277,6 @@ class _Cycle:
         return cached[1]
 
     # --- stages -------------------------------------------------------------------------
-
-    def _snapshot(self) -> MarketSnapshot:
-        s, market_port, now = self.s, self.ports.market, self.now
-        params, every = s.params, s.profile.rules_refresh_every
-        if s.rules_cycle < 0 or (every and self.cycle - s.rules_cycle >= every):
-            s.rules = dict(market_port.symbol_rules(params.pairs))
-            s.rules_cycle = self.cycle
-        marks = s.marks
-        if params.use_bars:
-            if not s.warmed:
-                self._warm_up()
-            bars = market_port.last_bars(params.pairs, params.bar_interval_s)
-            for pair, bar in bars.items():
-                if pair.quote == VALUATION_ASSET:
-                    marks[pair.base] = bar.close
-            return MarketSnapshot(now, {}, bars)
-        quotes = market_port.quotes(params.pairs)
-        for pair, quote in quotes.items():
-            if pair.quote == VALUATION_ASSET:
-                marks[pair.base] = quote.mid
-        return MarketSnapshot(now, quotes, {})
-
-    def _price_holdings(self) -> list[str]:
-        """Make sure every held asset has a mark (TRY per unit), fetching quotes or bars of
-        its TRY pair when it is not one of the configured pairs. Returns the assets that
-        still have none."""
-        s = self.s
-        count = s.ledger.event_count
-        if s.priced_at == count:
-            return []  # holdings only change with events, and marks are never dropped
-        missing = [a for a in s.ledger.positions() if a not in s.marks]
-        if not missing:
-            s.priced_at = count
-            return []
-        market_port, params = self.ports.market, s.params
-        for asset in missing:
-            try:
-                pair = Pair(asset, VALUATION_ASSET)
-                if params.use_bars:
-                    got = market_port.bars(pair, params.bar_interval_s, 1)
-                    if got:
-                        s.marks[asset] = got[-1].close
-                else:
-                    quote = market_port.quotes([pair]).get(pair)
-                    if quote is not None:
-                        s.marks[asset] = quote.mid
-            except BtcbotError as exc:  # an unlisted pair or a failed read: still unpriced
-                self.booked.reasons.append(Reason("MARK_UNAVAILABLE", f"{asset}: {exc}"))
-        return [a for a in missing if a not in s.marks]
-
-    def _warm_up(self) -> None:
-        """Rebuild a bar strategy's indicators from history on a session's first cycle.
-
-        Every closed bar but the newest is fed in; the newest is left to ``propose``, so a
-        cross on the first bar after a restart is seen exactly as without the restart.
-        """
-        s = self.s
-        s.warmed = True
-        warm_up = getattr(s.strategy, "warm_up", None)
-        count = getattr(s.strategy, "warmup_bars", 0)
-        if warm_up is None or count <= 0:
-            return
-        for pair in s.params.pairs:
-            history = list(self.ports.market.bars(pair, s.params.bar_interval_s, count + 1))
-            if len(history) >= 2:
-                older = history[:-1]
-                warm_up(pair, [bar.close for bar in older], older[-1].open_time)
 
     def _cancel(
         self, cancels: tuple[CancelIntent, ...]
