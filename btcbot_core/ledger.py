@@ -27,13 +27,10 @@ cost that remains is the exact rest, so total cost is conserved exactly.
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
-
-import attrs
 
 from btcbot_core.errors import LedgerError
 from btcbot_core.ledger_events import (
@@ -44,16 +41,12 @@ from btcbot_core.ledger_events import (
     LedgerEvent,
     WithdrawalEvent,
 )
+from btcbot_core.ledger_values import CostMethod, LedgerSnapshot, Position, Valuation
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.orders import Fill, Side
 
 COST_QUANTUM: Final = Decimal("1e-12")
 VALUATION_ASSET: Final = "TRY"
-
-
-class CostMethod(enum.StrEnum):
-    FIFO = "FIFO"
-    AVERAGE = "AVERAGE"
 
 
 class _Book:
@@ -67,61 +60,6 @@ class _Book:
         # Each lot is (quantity, total cost). Tuples of Decimals are untracked by the cyclic
         # GC, so a long history of open lots does not slow every later collection.
         self.lots: deque[tuple[Decimal, Decimal]] | None = deque() if fifo else None
-
-
-@attrs.frozen
-class Position:
-    """Holdings of one asset: ``quantity`` units costing ``cost_basis`` TRY in total."""
-
-    asset: str
-    quantity: Decimal
-    cost_basis: Decimal
-
-    @property
-    def average_cost(self) -> Decimal | None:
-        """TRY per unit, unrounded; ``None`` when flat."""
-        return None if self.quantity == 0 else self.cost_basis / self.quantity
-
-
-@attrs.frozen
-class Valuation:
-    """The ledger valued at a set of marks (all TRY)."""
-
-    cash: Decimal
-    positions_value: Decimal
-    equity: Decimal
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    fees: Decimal
-    net_deposits: Decimal
-    turnover: Decimal
-    high_water_mark: Decimal
-    drawdown: Decimal
-    drawdown_ratio: Decimal
-
-
-@attrs.frozen
-class LedgerSnapshot:
-    """Everything needed to resume folding without the events before ``event_count``.
-
-    ``lots`` holds, per asset, ``(quantity, cost)`` pairs oldest first (one pair for the
-    average-cost method). Event ids seen before the snapshot are not kept: after a restore,
-    the event store's uniqueness constraint is what rejects a re-delivered event.
-    """
-
-    method: CostMethod
-    event_count: int
-    cash: Decimal
-    lots: Mapping[str, tuple[tuple[Decimal, Decimal], ...]]
-    realized_gross: Decimal
-    fees: Decimal
-    net_deposits: Decimal
-    turnover: Decimal
-    high_water_mark: Decimal
-    round_trips: int
-    loss_streak: int
-    last_round_trip_pnl: Decimal | None
-    trip_pnl: Mapping[str, Decimal]
 
 
 class Ledger:
@@ -494,3 +432,14 @@ class Ledger:
         ledger.last_round_trip_pnl = snap.last_round_trip_pnl
         ledger._trip = dict(snap.trip_pnl)
         return ledger
+
+
+__all__ = [
+    "COST_QUANTUM",
+    "VALUATION_ASSET",
+    "CostMethod",
+    "Ledger",
+    "LedgerSnapshot",
+    "Position",
+    "Valuation",
+]

@@ -1,0 +1,76 @@
+"""The ledger's value types: the cost method, a position, a valuation and a snapshot.
+
+Amounts are in TRY (the valuation asset) unless a field says otherwise; quantities are in
+their own asset. :mod:`btcbot_core.ledger` re-exports every name here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
+
+
+class CostMethod(enum.StrEnum):
+    FIFO = "FIFO"
+    AVERAGE = "AVERAGE"
+
+
+@attrs.frozen
+class Position:
+    """Holdings of one asset: ``quantity`` units costing ``cost_basis`` TRY in total."""
+
+    asset: str
+    quantity: Decimal
+    cost_basis: Decimal
+
+    @property
+    def average_cost(self) -> Decimal | None:
+        """TRY per unit, unrounded; ``None`` when flat."""
+        return None if self.quantity == 0 else self.cost_basis / self.quantity
+
+
+@attrs.frozen
+class Valuation:
+    """The ledger valued at a set of marks (all TRY)."""
+
+    cash: Decimal
+    positions_value: Decimal
+    equity: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    net_deposits: Decimal
+    turnover: Decimal
+    high_water_mark: Decimal
+    drawdown: Decimal
+    drawdown_ratio: Decimal
+
+
+@attrs.frozen
+class LedgerSnapshot:
+    """Everything needed to resume folding without the events before ``event_count``.
+
+    ``lots`` holds, per asset, ``(quantity, cost)`` pairs oldest first (one pair for the
+    average-cost method). Event ids seen before the snapshot are not kept: after a restore,
+    the event store's uniqueness constraint is what rejects a re-delivered event.
+    """
+
+    method: CostMethod
+    event_count: int
+    cash: Decimal
+    lots: Mapping[str, tuple[tuple[Decimal, Decimal], ...]]
+    realized_gross: Decimal
+    fees: Decimal
+    net_deposits: Decimal
+    turnover: Decimal
+    high_water_mark: Decimal
+    round_trips: int
+    loss_streak: int
+    last_round_trip_pnl: Decimal | None
+    trip_pnl: Mapping[str, Decimal]
+
+
+__all__ = ["CostMethod", "LedgerSnapshot", "Position", "Valuation"]
