@@ -167,14 +167,16 @@ class _Cycle:
         for o in live:  # TRY promised to our own resting buys is not free cash
             if o.side is Side.BUY and o.status.is_live:
                 reserved += o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
+        free_cash = ledger.cash - reserved
+        # Positional, in field order (pinned by a test): keywords cost more, every cycle.
         context = StrategyContext(
-            now=now,
-            market=market,
-            pairs=params.pairs,
-            positions=positions,
-            cash=max(ZERO, ledger.cash - reserved),
-            open_orders=live,
-            rules=s.rules,
+            now,
+            market,
+            params.pairs,
+            positions,
+            free_cash if free_cash > ZERO else ZERO,  # cash: free TRY
+            live,  # open_orders
+            s.rules,
         )
         proposal = s.strategy.propose(context)
         for note in proposal.notes:
@@ -233,28 +235,29 @@ class _Cycle:
         if timed:
             self._lap("execute")
 
+        # Positional, in field order (pinned by a test): keywords cost more, every cycle.
         report = CycleReport(
-            run_id=params.run_id,
-            cycle=self.cycle,
-            stage=profile.name,
-            now=now,
-            market=market,
-            mode=risk.mode,
-            multiplier=risk.multiplier,
-            reasons=tuple(booked.reasons) if booked.reasons else (),
-            intents=tuple(self.outcomes) if self.outcomes else (),
-            submitted=submitted,
-            cancelled=cancelled,
-            cancel_blocked=cancel_blocked,
-            fills_ingested=tuple(f"{f.pair.symbol}:{f.fill_id}" for f in booked.fills)
+            params.run_id,
+            self.cycle,
+            profile.name,  # stage
+            now,
+            market,
+            risk.mode,
+            risk.multiplier,
+            tuple(booked.reasons) if booked.reasons else (),  # reasons
+            tuple(self.outcomes) if self.outcomes else (),  # intents
+            submitted,
+            cancelled,
+            cancel_blocked,
+            tuple(f"{f.pair.symbol}:{f.fill_id}" for f in booked.fills)  # fills_ingested
             if booked.fills
             else (),
-            valuation=valuation,
-            capital=self._capital_view(capital),
-            order_updates=tuple((c, o.status.value) for c, o in booked.orders.items())
+            valuation,
+            self._capital_view(capital),
+            tuple((c, o.status.value) for c, o in booked.orders.items())  # order_updates
             if booked.orders
             else (),
-            timings_ms=self.timings,
+            self.timings,  # timings_ms
         )
         commit_cycle(ports.uow, s, booked, capital, risk.state, report)
         s.cycle = self.cycle

@@ -127,3 +127,58 @@ def test_stage3_sizes_buys_with_the_cash_buffer() -> None:
     sent = [o for o in report.intents if o.fate is Fate.SUBMITTED]
     assert len(sent) == 1 and sent[0].price is not None and sent[0].quantity is not None
     assert sent[0].price * sent[0].quantity <= D("299.40")  # (600 - 300) / 1.002, kuruş down
+
+
+def test_hot_value_objects_keep_the_field_order_their_builders_rely_on() -> None:
+    # The pipeline builds these every cycle with positional arguments (keywords cost more);
+    # a reordered or new field must be reflected at those call sites.
+    import attrs
+
+    from btcbot_core.ledger import Valuation
+    from btcbot_core.pipeline.report import CycleReport
+    from btcbot_core.strategies import StrategyContext
+
+    def names(cls: type) -> list[str]:
+        return [f.name for f in attrs.fields(cls)]
+
+    assert names(Valuation) == [
+        "cash",
+        "positions_value",
+        "equity",
+        "realized_pnl",
+        "unrealized_pnl",
+        "fees",
+        "net_deposits",
+        "turnover",
+        "high_water_mark",
+        "drawdown",
+        "drawdown_ratio",
+    ]
+    assert names(CycleReport) == [
+        "run_id",
+        "cycle",
+        "stage",
+        "now",
+        "market",
+        "mode",
+        "multiplier",
+        "reasons",
+        "intents",
+        "submitted",
+        "cancelled",
+        "cancel_blocked",
+        "fills_ingested",
+        "valuation",
+        "capital",
+        "order_updates",
+        "timings_ms",
+    ]
+    assert names(StrategyContext) == [
+        "now",
+        "market",
+        "pairs",
+        "positions",
+        "cash",
+        "open_orders",
+        "rules",
+    ]
