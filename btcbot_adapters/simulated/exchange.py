@@ -164,20 +164,30 @@ class SimulatedExchange(TradingDesk):
         """Observe a closed bar (kept for ``bars()``); in bar mode, match live orders against
         it. O(1) unless the bar can fill something: a dict lookup, a time check, a bounded
         append and two price comparisons (:meth:`PairBook.bar_may_trade`)."""
-        pair = bar.pair
-        book = self._by_pair.get(id(pair)) or self._book(pair)
-        last = book.last_bar
-        open_time = bar.open_time
-        if last is not None and open_time <= last.open_time:
-            raise ValidationError(f"{bar.pair}: bar at {bar.open_time} is not after the last one")
-        book.prev_bar = last
-        book.last_bar = bar
-        book.history.append(bar)
-        clock = self._bar_clock
-        if clock is None or open_time >= clock.open_time:
-            self._bar_clock = bar
-        if book.live and self._bars_mode and book.bar_may_trade(bar):
-            self._engine.on_bar(book, bar, self._participation)
+        self.on_bars((bar,))
+
+    def on_bars(self, bars: Iterable[Bar]) -> None:
+        """:meth:`on_bar` for each of ``bars`` in order (one time step of a feed, in one
+        call). A bar that is not after its pair's last one raises ``ValidationError``; the
+        bars before it have been observed."""
+        by_pair, bars_mode = self._by_pair, self._bars_mode
+        for bar in bars:
+            pair = bar.pair
+            book = by_pair.get(id(pair)) or self._book(pair)
+            last = book.last_bar
+            open_time = bar.open_time
+            if last is not None and open_time <= last.open_time:
+                raise ValidationError(
+                    f"{bar.pair}: bar at {bar.open_time} is not after the last one"
+                )
+            book.prev_bar = last
+            book.last_bar = bar
+            book.history.append(bar)
+            clock = self._bar_clock
+            if clock is None or open_time >= clock.open_time:
+                self._bar_clock = bar
+            if book.live and bars_mode and book.bar_may_trade(bar):
+                self._engine.on_bar(book, bar, self._participation)
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
         """Credit ``amount`` (> 0) of ``asset`` to the free balance (tests, sandbox)."""

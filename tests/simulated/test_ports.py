@@ -180,3 +180,25 @@ def test_all_orders_lists_terminal_orders() -> None:
         ("open", OrderStatus.CANCELED),
     ]
     assert ex.all_orders(ETHTRY) == []
+
+
+def test_on_bars_is_on_bar_for_each_bar_in_order() -> None:
+    from btcbot_core.orders import OrderRequest
+
+    one, many = exchange({"TRY": "10000000"}), exchange({"TRY": "10000000"})
+    for ex in (one, many):
+        ex.on_bar(flat(0, 1000000))
+        ex.on_bar(flat(0, 40000, pair=ETHTRY))
+        ex.submit(OrderRequest("bbb1", BTCTRY, Side.BUY, "0.01", "999000", OrderType.LIMIT))
+    rows = [[flat(i, 1000000 - 500 * i), flat(i, 40000 + i, pair=ETHTRY)] for i in range(1, 6)]
+    for row in rows:
+        for b in row:
+            one.on_bar(b)
+        many.on_bars(row)
+    assert one.all_fills(BTCTRY) == many.all_fills(BTCTRY) and one.all_fills(BTCTRY)
+    assert one.balances() == many.balances()
+    assert one.last_bars([BTCTRY, ETHTRY], 60) == many.last_bars([BTCTRY, ETHTRY], 60)
+    # a bar out of order stops the batch there: the bars before it were observed
+    with pytest.raises(ValidationError):
+        many.on_bars([flat(9, 1000000), flat(2, 40000, pair=ETHTRY)])
+    assert many.last_bars([BTCTRY], 60)[BTCTRY].open_time == flat(9, 1).open_time
