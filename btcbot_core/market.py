@@ -17,10 +17,10 @@ from btcbot_core.money import BPS_PER_UNIT, ZERO, dec_field
 from btcbot_core.pair import Pair
 
 
-def _aware(value: datetime) -> datetime:
+def _aware_field(_inst: object, _attr: object, value: datetime) -> None:
+    """attrs validator: a timezone-aware ``datetime``."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValidationError(f"timestamp {value!r} must be a timezone-aware datetime")
-    return value
 
 
 @attrs.frozen
@@ -30,7 +30,7 @@ class Quote:
     pair: Pair
     bid: Decimal = attrs.field(converter=dec_field)
     ask: Decimal = attrs.field(converter=dec_field)
-    observed_at: datetime = attrs.field(validator=lambda _i, _a, v: _aware(v))
+    observed_at: datetime = attrs.field(validator=_aware_field)
     bid_size: Decimal = attrs.field(default=ZERO, converter=dec_field)
     ask_size: Decimal = attrs.field(default=ZERO, converter=dec_field)
 
@@ -60,7 +60,7 @@ class Bar:
     """One OHLCV candle of ``pair`` opening at ``open_time`` and lasting ``interval_s``."""
 
     pair: Pair
-    open_time: datetime = attrs.field(validator=lambda _i, _a, v: _aware(v))
+    open_time: datetime = attrs.field(validator=_aware_field)
     open: Decimal = attrs.field(converter=dec_field)
     high: Decimal = attrs.field(converter=dec_field)
     low: Decimal = attrs.field(converter=dec_field)
@@ -82,7 +82,7 @@ class Bar:
 class MarketSnapshot:
     """What the market looked like at ``observed_at``: quotes and, in bar mode, last bars."""
 
-    observed_at: datetime = attrs.field(validator=lambda _i, _a, v: _aware(v))
+    observed_at: datetime = attrs.field(validator=_aware_field)
     quotes: Mapping[Pair, Quote] = attrs.field(factory=dict)
     bars: Mapping[Pair, Bar] = attrs.field(factory=dict)
 

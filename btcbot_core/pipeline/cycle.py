@@ -142,9 +142,12 @@ class _Cycle:
             valuation = ledger.revalue(marks)
         if timed:
             self._lap("reconcile")
-        capital, capital_reason = checkpoint_capital(s, valuation, now)
-        if capital_reason is not None:
-            booked.reasons.append(capital_reason)
+        capital = s.capital
+        if capital is None or capital.checkpoint_event_count != ledger.event_count:
+            # (no new ledger event: nothing to checkpoint, whatever the profile says)
+            capital, capital_reason = checkpoint_capital(s, valuation, now)
+            if capital_reason is not None:
+                booked.reasons.append(capital_reason)
         risk = assess_risk(
             s, market, valuation, plan, now, self.cycle, self._exchange_totals, marks
         )
