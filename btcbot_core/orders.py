@@ -193,16 +193,16 @@ class Order:
     @classmethod
     def planned(cls, request: OrderRequest, now: datetime) -> Order:
         """A new PLANNED order for ``request``, recorded before it is sent."""
-        return cls(
-            client_order_id=request.client_order_id,
-            pair=request.pair,
-            side=request.side,
-            quantity=request.quantity,
-            price=request.price,
-            order_type=request.order_type,
-            status=OrderStatus.PLANNED,
-            created_at=now,
-            updated_at=now,
+        return cls(  # positional, in field order (as in _with)
+            request.client_order_id,
+            request.pair,
+            request.side,
+            request.quantity,
+            request.price,
+            request.order_type,
+            OrderStatus.PLANNED,
+            now,  # created_at
+            now,  # updated_at
         )
 
     @property

@@ -129,18 +129,19 @@ class MatchingEngine:
                 f"lock holds {order.lock_remaining}"
             )
         try:
+            # positional, in Fill's field order (keywords cost more on this path)
             fill = Fill(
-                fill_id=simulated_fill_id(order.exchange_order_id, order.fill_count + 1),
-                order_id=order.exchange_order_id,
-                client_order_id=order.client_order_id,
-                pair=pair,
-                side=order.side,
-                price=price,
-                quantity=qty,
-                fee=fee,
-                fee_asset=pair.quote,
-                timestamp=at,
-                tax=tax,
+                simulated_fill_id(order.exchange_order_id, order.fill_count + 1),
+                order.exchange_order_id,  # order_id
+                order.client_order_id,
+                pair,
+                order.side,
+                price,
+                qty,  # quantity
+                fee,
+                pair.quote,  # fee_asset
+                at,  # timestamp
+                tax,
             )
         except BtcbotError:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved

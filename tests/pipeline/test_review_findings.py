@@ -173,6 +173,32 @@ def test_hot_value_objects_keep_the_field_order_their_builders_rely_on() -> None
         "order_updates",
         "timings_ms",
     ]
+    from btcbot_core.orders import Fill, Order
+
+    assert names(Fill) == [  # the simulator builds fills positionally
+        "fill_id",
+        "order_id",
+        "client_order_id",
+        "pair",
+        "side",
+        "price",
+        "quantity",
+        "fee",
+        "fee_asset",
+        "timestamp",
+        "tax",
+    ]
+    assert names(Order)[:9] == [  # Order.planned and Order._with
+        "client_order_id",
+        "pair",
+        "side",
+        "quantity",
+        "price",
+        "order_type",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
     assert names(StrategyContext) == [
         "now",
         "market",
