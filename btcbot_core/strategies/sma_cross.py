@@ -106,8 +106,10 @@ class SmaCrossStrategy:
     def __init__(self, params: SmaCrossParams | None = None) -> None:
         self.params = params or SmaCrossParams()
         self._states: dict[Pair, _PairState] = {}
-        # id(pair object) -> (that object, its state or None when outside the universe).
-        self._by_id: dict[int, tuple[Pair, _PairState | None]] = {}
+        # id(pair object) -> its state (None when outside the universe). ``_held`` keeps
+        # those pair objects alive, so no other object can take one of their ids.
+        self._by_id: dict[int, _PairState | None] = {}
+        self._held: list[Pair] = []
         self._universe: tuple[Pair, ...] = ()
 
     @property
@@ -141,8 +143,10 @@ class SmaCrossStrategy:
         """Slow path: the state of a pair object not seen before (None: not traded)."""
         if len(self._by_id) > _ID_CACHE_LIMIT:
             self._by_id.clear()
+            self._held.clear()
         state = self._state(pair) if pair in universe else None
-        self._by_id[id(pair)] = (pair, state)
+        self._by_id[id(pair)] = state
+        self._held.append(pair)
         return state
 
     def propose(self, context: StrategyContext) -> Proposal:
@@ -155,6 +159,7 @@ class SmaCrossStrategy:
         if universe is not self._universe:
             if universe != self._universe:
                 self._by_id.clear()
+                self._held.clear()
             self._universe = universe
         by_id = self._by_id
         signals: list[tuple[Pair, int, Decimal]] | None = None
@@ -162,9 +167,7 @@ class SmaCrossStrategy:
         bars = context.market.bars
         for pair, bar in bars.items():
             try:
-                known, state = by_id[id(pair)]
-                if known is not pair:
-                    state = self._resolve(pair, universe)
+                state = by_id[id(pair)]
             except KeyError:
                 state = self._resolve(pair, universe)
             if state is None:
