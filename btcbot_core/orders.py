@@ -247,6 +247,26 @@ class Order:
             self.filled_notional,
         )
 
+    def accepted(self, now: datetime, exchange_order_id: str) -> Order:
+        """A sent PLANNED order the exchange acknowledged: ``transition(SUBMITTED, now)``
+        then ``transition(OPEN, now, exchange_order_id=...)``, built as one object (the
+        SUBMITTED state in between is never stored)."""
+        if self.status is not OrderStatus.PLANNED:
+            return self.transition(OrderStatus.OPEN, now, exchange_order_id=exchange_order_id)
+        if self.exchange_order_id is not None and exchange_order_id != self.exchange_order_id:
+            raise OrderStateError(
+                f"order {self.client_order_id}: exchange id {self.exchange_order_id} "
+                f"cannot change to {exchange_order_id}"
+            )
+        return self._with(
+            OrderStatus.OPEN,
+            now,
+            exchange_order_id or self.exchange_order_id,
+            self.reason,
+            self.filled_qty,
+            self.filled_notional,
+        )
+
     def _with(
         self,
         status: OrderStatus,

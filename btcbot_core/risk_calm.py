@@ -39,7 +39,6 @@ _NAMES: dict[int, tuple[RiskBudgetParams, frozenset[str]]] = {}
 
 def calm_state(
     state: RiskState,
-    *,
     equity: Decimal,
     realized_pnl: Decimal,
     loss_streak: int,

@@ -165,15 +165,15 @@ def _calm(
     if "exposure_ratio" in names or "concentration_ratio" in names:
         values = [abs(v) for v in _position_values(session, marks).values()]
         total, largest = sum(values, ZERO), max(values, default=ZERO)
-    return calm_state(
+    return calm_state(  # positional (every cycle): state, equity, realized, streak, ...
         session.risk,
-        equity=valuation.equity,
-        realized_pnl=valuation.realized_pnl,
-        loss_streak=session.ledger.loss_streak,
-        positions_value=total,
-        largest_position_value=largest,
-        quote_age_s=age,
-        spread_bps=spread,
-        params=params.risk_budget,
-        now=now,
+        valuation.equity,
+        valuation.realized_pnl,
+        session.ledger.loss_streak,
+        total,  # positions_value
+        largest,  # largest_position_value
+        age,  # quote_age_s
+        spread,  # spread_bps
+        params.risk_budget,
+        now,
     )

@@ -15,7 +15,7 @@ import attrs
 from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import AuthError, ExchangeError, OrderRejectedError, RateLimitedError
-from btcbot_core.orders import Order, OrderRequest, OrderStatus
+from btcbot_core.orders import TRANSITIONS, Order, OrderRequest, OrderStatus
 from btcbot_core.pipeline.report import Fate
 from btcbot_core.ports import TradingPort
 
@@ -66,38 +66,38 @@ def send_one(
             order.price,
             order.order_type,
         )
-    submitted = order.transition(OrderStatus.SUBMITTED, now)
+    if OrderStatus.SUBMITTED not in TRANSITIONS[order.status]:
+        order.transition(OrderStatus.SUBMITTED, now)  # raises, naming the state: never sent
     try:
         ack = trading.submit(request)
     except RateLimitedError as exc:
         # A 429 is answered before the order is processed: it was not placed.
-        return SendResult(
-            submitted.transition(OrderStatus.REJECTED, now, reason="rate limited"),
-            Fate.REJECTED_BY_EXCHANGE,
-            (Reason("RATE_LIMITED", str(exc)),),
-        )
+        return _refused(order, now, "rate limited", Reason("RATE_LIMITED", str(exc)))
     except OrderRejectedError as exc:
-        return SendResult(
-            submitted.transition(OrderStatus.REJECTED, now, reason=exc.code),
-            Fate.REJECTED_BY_EXCHANGE,
-            (Reason(exc.code, str(exc)),),
-        )
+        return _refused(order, now, exc.code, Reason(exc.code, str(exc)))
     except AuthError as exc:
         # Refused before processing (bad key/signature/stamp): nothing was placed.
-        return SendResult(
-            submitted.transition(OrderStatus.REJECTED, now, reason="auth refused"),
-            Fate.REJECTED_BY_EXCHANGE,
-            (Reason("AUTH_REFUSED", str(exc)),),
-        )
+        return _refused(order, now, "auth refused", Reason("AUTH_REFUSED", str(exc)))
     except ExchangeError as exc:
         # Timeouts, 5xx, garbled answers: the order may exist. Look it up; never resend.
+        submitted = order.transition(OrderStatus.SUBMITTED, now)
         return SendResult(
             submitted.transition(OrderStatus.UNKNOWN, now, reason="submit outcome unknown"),
             Fate.UNKNOWN,
             (Reason("SUBMIT_OUTCOME_UNKNOWN", str(exc)),),
         )
-    opened = submitted.transition(OrderStatus.OPEN, now, exchange_order_id=ack.exchange_order_id)
-    return SendResult(opened, Fate.SUBMITTED)
+    # SUBMITTED then OPEN, as one object (the state in between is never stored)
+    return SendResult(order.accepted(now, ack.exchange_order_id), Fate.SUBMITTED)
+
+
+def _refused(order: Order, now: datetime, why: str, reason: Reason) -> SendResult:
+    """The exchange refused ``order`` before processing it: sent, then REJECTED."""
+    submitted = order.transition(OrderStatus.SUBMITTED, now)
+    return SendResult(
+        submitted.transition(OrderStatus.REJECTED, now, reason=why),
+        Fate.REJECTED_BY_EXCHANGE,
+        (reason,),
+    )
 
 
 def cancel_one(

@@ -257,3 +257,26 @@ def test_order_copy_lists_every_field() -> None:
         "filled_notional",
         "reason",
     ]
+
+
+@pytest.mark.parametrize("known_id", [None, "ex1"])
+@pytest.mark.parametrize("start", [OrderStatus.PLANNED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN])
+def test_accepted_is_submitted_then_open_in_one_step(
+    start: OrderStatus, known_id: str | None
+) -> None:
+    order = attrs.evolve(Order.planned(request(), T0), status=start, exchange_order_id=known_id)
+    later = T0 + timedelta(seconds=3)
+    via = (
+        order if start is OrderStatus.SUBMITTED else order.transition(OrderStatus.SUBMITTED, later)
+    )
+    expected = via.transition(OrderStatus.OPEN, later, exchange_order_id="ex1")
+    assert order.accepted(later, "ex1") == expected
+    if known_id is not None:
+        with pytest.raises(OrderStateError):
+            order.accepted(later, "other")
+
+
+def test_accepted_refuses_a_terminal_order() -> None:
+    done = Order.planned(request(), T0).transition(OrderStatus.REJECTED, T0)
+    with pytest.raises(OrderStateError):
+        done.accepted(T0, "ex1")
