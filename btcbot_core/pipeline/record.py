@@ -59,10 +59,15 @@ def write_booked(
     for coid in booked.unwritten_orders:
         uow.orders.update(booked.orders[coid])
     booked.unwritten_orders.clear()
-    if capital is not None and capital is not session.capital and capital != session.capital:
+    # Compared with what the store holds, not with the session: a profile that skips quiet
+    # cycles moves the session's state without writing it, and that must not be lost.
+    stored = session.stored_capital
+    if capital is not None and capital is not stored and capital != stored:
         uow.capital.save(capital)
-    if not same_risk(risk, session.risk):
+        session.stored_capital = capital
+    if not same_risk(risk, session.stored_risk):
         uow.risk.save(risk)
+        session.stored_risk = risk
 
 
 def commit_planned(

@@ -49,6 +49,9 @@ class CycleSession:
         self.strategy = strategy
         self.capital = capital
         self.risk = risk if risk is not None else RiskState()
+        #: the capital and risk state as last written to (or read from) the stores.
+        self.stored_capital = capital
+        self.stored_risk = self.risk
         self.cycle = cycle
         self.live_orders: dict[str, Order] = dict(live_orders or {})
         self.cursors: dict[Pair, str | None] = dict(cursors or {})
