@@ -21,21 +21,31 @@ adjusted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, FaultRates, Operation
 from btcbot_adapters.simulated.fees import FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
+from btcbot_adapters.simulated.pricing import bar_span
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_adapters.simulated.trading import MatchMode, TradingDesk
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
-from btcbot_core.money import DecimalLike, bps, to_decimal
+from btcbot_core.money import ONE, DecimalLike, bps, to_decimal
 from btcbot_core.pair import Pair
 from btcbot_core.ports import Balance
 from btcbot_core.rules import SymbolRules
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _NoBar:
+    """Stands for "no bar yet" in ``on_bars``' clock (before every bar: no ``None`` test)."""
+
+    open_time = datetime.min.replace(tzinfo=UTC)
+
+
+_NO_BAR: Bar = _NoBar()  # type: ignore[assignment]  # only its open_time is read
 
 __all__ = ["EPOCH", "MatchMode", "SimulatedExchange"]
 
@@ -89,6 +99,9 @@ class SimulatedExchange(TradingDesk):
         self._fees = fees or FeeSchedule()
         self._slippage = bps(slippage_bps)
         self._band = bps(market_band_bps)
+        # band_price()'s factors, computed once (as it would on every market order; in the
+        # decimal context then current, like its other arithmetic)
+        self._band_up, self._band_down = ONE + self._band, ONE - self._band
         self._half_spread = bps(bar_spread_bps) / 2
         if not (0 <= self._slippage < 1 and 0 <= self._band < 1 and 0 <= self._half_spread < 1):
             raise ValidationError("slippage, band and spread must be in [0, 10000) bps")
@@ -116,6 +129,7 @@ class SimulatedExchange(TradingDesk):
         self._held_pairs: list[Pair] = []
         self._bars_mode = self._mode is MatchMode.BARS
         self._bar_close: tuple[Bar, datetime] | None = None  # now()'s cache
+        self._pairs_memo: tuple[Sequence[Pair], tuple[tuple[Pair, PairBook], ...]] | None = None
 
     # --- configuration and time -------------------------------------------------------------
 
@@ -138,7 +152,7 @@ class SimulatedExchange(TradingDesk):
             return self._quote_clock
         cached = self._bar_close
         if cached is None or cached[0] is not bar:  # the close time, computed once per bar
-            cached = self._bar_close = (bar, bar.open_time + timedelta(seconds=bar.interval_s))
+            cached = self._bar_close = (bar, bar.open_time + bar_span(bar.interval_s))
         close, quote_clock = cached[1], self._quote_clock
         return close if close > quote_clock else quote_clock  # max(quote_clock, close)
 
@@ -171,23 +185,33 @@ class SimulatedExchange(TradingDesk):
         call). A bar that is not after its pair's last one raises ``ValidationError``; the
         bars before it have been observed."""
         by_pair, bars_mode = self._by_pair, self._bars_mode
-        for bar in bars:
-            pair = bar.pair
-            book = by_pair.get(id(pair)) or self._book(pair)
-            last = book.last_bar
-            open_time = bar.open_time
-            if last is not None and open_time <= last.open_time:
-                raise ValidationError(
-                    f"{bar.pair}: bar at {bar.open_time} is not after the last one"
-                )
-            book.prev_bar = last
-            book.last_bar = bar
-            book.history.append(bar)
-            clock = self._bar_clock
-            if clock is None or open_time >= clock.open_time:
-                self._bar_clock = bar
-            if book.live and bars_mode and book.bar_may_trade(bar):
-                self._engine.on_bar(book, bar, self._participation)
+        # The bar clock is the latest bar (by open time; a tie takes the later bar), kept in
+        # a local and stored once per call: nothing below reads it, and the ``finally`` also
+        # stores it when a bar is refused (the bars before it have been observed).
+        clock = self._bar_clock or _NO_BAR
+        clock_open = clock.open_time
+        try:
+            for bar in bars:
+                try:  # a subscript costs less than .get() here; see TradingDesk._lookup
+                    book = by_pair[id(bar.pair)]
+                except KeyError:
+                    book = self._book(bar.pair)
+                last = book.last_bar
+                open_time = bar.open_time
+                if last is not None and open_time <= last.open_time:
+                    raise ValidationError(
+                        f"{bar.pair}: bar at {bar.open_time} is not after the last one"
+                    )
+                book.prev_bar = last
+                book.last_bar = bar
+                book.history.append(bar)
+                if open_time >= clock_open:
+                    clock, clock_open = bar, open_time
+                if book.live and bars_mode and book.bar_may_trade(bar):
+                    self._engine.on_bar(book, bar, self._participation)
+        finally:
+            if clock is not _NO_BAR:
+                self._bar_clock = clock
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
         """Credit ``amount`` (> 0) of ``asset`` to the free balance (tests, sandbox)."""
@@ -238,11 +262,7 @@ class SimulatedExchange(TradingDesk):
         """The last bar of ``interval_s`` of each pair that has one (``bars(pair, interval_s,
         1)`` for every pair, in one call: the pipeline's per-cycle read)."""
         out: dict[Pair, Bar] = {}
-        by_pair = self._by_pair
-        for pair in pairs:
-            book = by_pair.get(id(pair)) or self._lookup(pair)
-            if book is None:
-                continue
+        for pair, book in self._books_of(pairs):
             last = book.last_bar
             if last is not None and last.interval_s == interval_s:
                 out[pair] = last
@@ -251,6 +271,24 @@ class SimulatedExchange(TradingDesk):
                 if older:
                     out[pair] = older[-1]
         return out
+
+    def _books_of(self, pairs: Sequence[Pair]) -> tuple[tuple[Pair, PairBook], ...]:
+        """``(pair, book)`` for each of ``pairs`` traded here, in order. Remembered for the
+        last tuple passed (the pipeline passes its same ``params.pairs`` every cycle), which
+        spares a lookup per pair; sound because a tuple of pairs cannot change and the books
+        never do after ``__init__`` (the memo holds the tuple, so ``is`` cannot be fooled)."""
+        memo = self._pairs_memo
+        if memo is not None and memo[0] is pairs:
+            return memo[1]
+        found = []
+        for pair in pairs:
+            book = self._by_pair.get(id(pair)) or self._lookup(pair)
+            if book is not None:
+                found.append((pair, book))
+        entries = tuple(found)
+        if type(pairs) is tuple:  # a list could be changed in place before the next call
+            self._pairs_memo = (pairs, entries)
+        return entries
 
     def _touch(self, book: PairBook, stale: bool = False) -> Quote | None:
         if self._mode is MatchMode.QUOTES:

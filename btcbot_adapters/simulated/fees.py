@@ -150,9 +150,11 @@ class FeeAccumulator:
         rate = schedule.maker_rate if maker else schedule.taker_rate
         quantum = schedule.quantum
         self.raw_fee = EXACT.add(self.raw_fee, EXACT.multiply(notional, rate))
-        cap = notional.quantize(quantum, rounding=ROUND_FLOOR)
-        fee = self.raw_fee.quantize(quantum, rounding=ROUND_CEILING)  # schedule.round_up
-        fee = min(EXACT.subtract(fee, self.fee_paid), cap)
+        cap = notional.quantize(quantum, ROUND_FLOOR)  # positional: cheaper than a keyword
+        fee = self.raw_fee.quantize(quantum, ROUND_CEILING)  # schedule.round_up
+        fee = EXACT.subtract(fee, self.fee_paid)
+        if cap < fee:  # min(fee, cap) without the builtin call: a tie keeps fee, as min does
+            fee = cap
         self.fee_paid = EXACT.add(self.fee_paid, fee)
         if schedule.untaxed:
             # The general lines below give exactly this: fee_paid >= +0, so its tax rounds

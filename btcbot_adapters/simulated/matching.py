@@ -34,11 +34,11 @@ In every case a BUY never fills above its limit and a SELL never below it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
-from btcbot_adapters.simulated.pricing import slipped_price
+from btcbot_adapters.simulated.pricing import bar_span, slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import BtcbotError
 from btcbot_core.ids import simulated_fill_id
@@ -147,12 +147,16 @@ class MatchingEngine:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise
         order.lock_remaining = EXACT.subtract(order.lock_remaining, spent)
-        wallet = self.wallet
-        wallet.spend_locked(order.lock_asset, spent)
+        # Wallet.spend_locked and Wallet.credit, inlined (two calls fewer on every fill)
+        free, locked = self.wallet.free, self.wallet.locked
+        lock_asset = order.lock_asset
+        locked[lock_asset] = EXACT.subtract(locked[lock_asset], spent)
         if buy:
-            wallet.credit(pair.base, qty)
+            asset, gain = pair.base, qty
         else:
-            wallet.credit(pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax))
+            asset, gain = pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax)
+        free[asset] = EXACT.add(free.get(asset, ZERO), gain)
+        locked.setdefault(asset, ZERO)
         order.filled_qty = EXACT.add(order.filled_qty, qty)
         order.fill_count += 1
         order.updated_at = at
@@ -262,7 +266,7 @@ class MatchingEngine:
             if qty <= 0:
                 continue
             price, maker = hit
-            at = at_open + timedelta(seconds=bar.interval_s) if maker else at_open
+            at = at_open + bar_span(bar.interval_s) if maker else at_open
             self.fill(book, order, price, qty, maker, at)
             budget = None if budget is None else budget - qty
         if stale:  # with only market orders, the last close() has just reindexed

@@ -19,6 +19,20 @@ from btcbot_core.money import ONE
 from btcbot_core.orders import Side
 from btcbot_core.rules import SymbolRules
 
+#: ``timedelta(seconds=n)`` per bar interval seen (building one costs ~0.2 µs, more than the
+#: rest of ``now()``); bounded so odd intervals cannot grow it without limit.
+_SPANS: dict[int, timedelta] = {}
+
+
+def bar_span(interval_s: int) -> timedelta:
+    """``timedelta(seconds=interval_s)``: a bar's length, from open time to close time."""
+    span = _SPANS.get(interval_s)
+    if span is None:
+        span = timedelta(seconds=interval_s)
+        if len(_SPANS) < 64:
+            _SPANS[interval_s] = span
+    return span
+
 
 def round_up(value: Decimal, rules: SymbolRules) -> Decimal:
     """``quantize_up(value, rules.effective_price_step)`` (a sell limit rounds up)."""
@@ -61,4 +75,4 @@ def touch_prices(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> tuple[De
 def synthesise_quote(rules: SymbolRules, bar: Bar, half_spread: Decimal) -> Quote:
     """Top of book implied by a bar (:func:`touch_prices`), observed at the bar's close time."""
     bid, ask = touch_prices(rules, bar, half_spread)
-    return Quote(rules.pair, bid, ask, bar.open_time + timedelta(seconds=bar.interval_s))
+    return Quote(rules.pair, bid, ask, bar.open_time + bar_span(bar.interval_s))

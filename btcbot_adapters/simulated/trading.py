@@ -22,7 +22,7 @@ from btcbot_adapters.simulated.codes import RejectCode, reject_code
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, Operation
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
-from btcbot_adapters.simulated.pricing import band_price, slipped_price
+from btcbot_adapters.simulated.pricing import slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import (
     OrderNotFoundError,
@@ -61,6 +61,9 @@ class TradingDesk:
     _fees: FeeSchedule
     _slippage: Decimal
     _band: Decimal
+    _band_up: Decimal
+    _band_down: Decimal
+    _bars_mode: bool
     _half_spread: Decimal
     _books: dict[Pair, PairBook]
     _wallet: Wallet
@@ -149,13 +152,17 @@ class TradingDesk:
             request.quantity,
         )
         buy = side is Side.BUY
-        quotes = self._mode is MatchMode.QUOTES
+        quotes = not self._bars_mode
         if quotes:
             touch = book.quote
             reference = None if touch is None else touch.ask if buy else touch.bid
         else:  # the prices of bar_quote(), without building the Quote
-            prices = book.touch_prices(self._half_spread)
-            reference = None if prices is None else prices[1] if buy else prices[0]
+            cached = book.touch  # PairBook.touch_prices' cache, read inline when current
+            if cached is not None and cached[0] is book.last_bar:
+                reference = cached[2] if buy else cached[1]
+            else:
+                prices = book.touch_prices(self._half_spread)
+                reference = None if prices is None else prices[1] if buy else prices[0]
         violations = book.rules.check(side, price, quantity, reference)
         if violations:
             detail = "; ".join(v.detail for v in violations)
@@ -169,8 +176,10 @@ class TradingDesk:
                 )
             if quotes:  # fills at once, at exactly this price
                 cap = slipped_price(side, reference, self._slippage, book.rules)
+            elif buy:  # band_price(), with its factor 1 ± band computed once (__init__)
+                cap = book.rules.round_price(reference * self._band_up, Side.SELL)  # round_up
             else:
-                cap = band_price(side, reference, self._band, book.rules)
+                cap = book.rules.round_price(reference * self._band_down, Side.BUY)
         now = self.now()
         if buy:
             lock_asset = pair.quote
@@ -193,7 +202,9 @@ class TradingDesk:
         order = SimOrder(
             order_id, client_id, pair, side, order_type, price, quantity, now, lock_asset, need, cap
         )
-        wallet.lock(lock_asset, need)
+        # Wallet.lock, inlined: need <= free was checked above
+        wallet.free[lock_asset] = EXACT.subtract(free, need)
+        wallet.locked[lock_asset] = EXACT.add(wallet.locked.get(lock_asset, ZERO), need)
         self._by_id[order_id] = order
         self._by_client[client_id] = order
         book.live.append(order)

@@ -1,0 +1,153 @@
+"""The second pass of hot-path shortcuts gives exactly what the general code gives.
+
+Under test: ``last_bars`` through the per-tuple book memo (``_books_of``), ``on_bars``
+storing the bar clock once per call (also when a bar is refused), the market band factors
+hoisted to ``__init__``, the touch prices read inline in ``_accept``, the cached bar span
+(``bar_span``) and the ``min`` of ``FeeAccumulator.charge`` written as a comparison.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from btcbot_adapters.simulated import FeeSchedule, SimulatedExchange
+from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
+from btcbot_adapters.simulated.pricing import band_price, bar_span
+from btcbot_core.errors import ValidationError
+from btcbot_core.market import Bar
+from btcbot_core.orders import Side
+from btcbot_core.pair import Pair
+from tests.simulated.helpers import BTCTRY, ETHTRY, T0, bar, exchange, flat, market
+
+
+def exact(value: Decimal) -> tuple[object, ...]:
+    return tuple(value.as_tuple())
+
+
+def general_last_bars(ex: SimulatedExchange, pairs: list[Pair], interval: int) -> dict[Pair, Bar]:
+    """What ``last_bars`` promises: ``bars(pair, interval, 1)`` for every pair that has one."""
+    out = {}
+    for pair in pairs:
+        got = ex.bars(pair, interval, 1)
+        if got:
+            out[pair] = got[-1]
+    return out
+
+
+def test_last_bars_memo_equals_bars_per_pair_as_the_market_moves() -> None:
+    ex = exchange()
+    xrp = Pair("XRP", "TRY")  # not traded here: left out
+    pairs = (BTCTRY, xrp, ETHTRY)
+    assert ex.last_bars(pairs, 60) == {}
+    for i in range(4):
+        ex.on_bars([flat(i, 1000 + i), flat(i, 50 + i, pair=ETHTRY)])
+        got = ex.last_bars(pairs, 60)
+        assert got == general_last_bars(ex, list(pairs), 60)
+        assert list(got) == [BTCTRY, ETHTRY]  # in the caller's order
+        assert all(got[p] is ex.bars(p, 60, 1)[0] for p in got)
+    # a bar of another interval on top: the 60 s one is searched in the history
+    ex.on_bar(Bar(BTCTRY, T0 + timedelta(minutes=10), 1, 1, 1, 1, 1, 300))
+    assert ex.last_bars(pairs, 60) == general_last_bars(ex, list(pairs), 60)
+    assert ex.last_bars(pairs, 300) == general_last_bars(ex, list(pairs), 300)
+
+
+def test_last_bars_is_not_fooled_by_a_list_changed_in_place_or_a_new_tuple() -> None:
+    ex = exchange()
+    ex.on_bars([flat(0, 1000), flat(0, 50, pair=ETHTRY)])
+    pairs = [BTCTRY]
+    assert list(ex.last_bars(pairs, 60)) == [BTCTRY]
+    pairs[0] = ETHTRY  # same list object, other content
+    assert list(ex.last_bars(pairs, 60)) == [ETHTRY]
+    assert list(ex.last_bars((BTCTRY,), 60)) == [BTCTRY]
+    assert list(ex.last_bars((ETHTRY, BTCTRY), 60)) == [ETHTRY, BTCTRY]
+
+
+def test_on_bars_clock_equals_one_bar_at_a_time_and_survives_a_refused_bar() -> None:
+    rows = [
+        [flat(1, 10), flat(0, 5, pair=ETHTRY)],  # the later bar first: it stays the clock
+        [flat(2, 10, pair=ETHTRY), flat(2, 10)],  # a tie: the later bar of the call wins
+        [flat(3, 10)],
+    ]
+    batched, single = exchange(), exchange()
+    assert batched.now() == single.now() == T0
+    for row in rows:
+        batched.on_bars(row)
+        for b in row:
+            single.on_bar(b)
+        assert batched.now() == single.now()
+        assert batched._bar_clock is single._bar_clock  # white box: the same bar object
+    ex = exchange()
+    with pytest.raises(ValidationError):
+        ex.on_bars([flat(5, 10), flat(4, 10, pair=ETHTRY), flat(5, 10)])  # the third repeats
+    assert ex.now() == T0 + timedelta(minutes=6)  # the bars before the refused one count
+    assert ex.bars(ETHTRY, 60, 1) == [flat(4, 10, pair=ETHTRY)]
+
+
+@given(
+    band_bps=st.sampled_from(["0", "1", "250", "500", "999.5"]),
+    close=st.integers(1, 10**7).map(lambda cents: Decimal(cents) / 100),
+    side=st.sampled_from(Side),
+    spread_bps=st.sampled_from([0, 7]),
+)
+def test_market_cap_with_hoisted_band_factors_is_band_price(
+    band_bps: str, close: Decimal, side: Side, spread_bps: int
+) -> None:
+    ex = exchange(
+        {"TRY": "1E+20", "BTC": "1E+10"}, market_band_bps=band_bps, bar_spread_bps=spread_bps
+    )
+    ex.on_bar(bar(0, close, close, close, close))
+    touch = ex.quotes([BTCTRY])[BTCTRY]
+    reference = touch.ask if side is Side.BUY else touch.bid
+    qty = "1" if close >= 100 else "1000000"
+    ack = ex.submit(market("m", side, qty))
+    order = ex._by_id[ack.exchange_order_id]  # white box: the cap is not on the port value
+    want = band_price(side, reference, ex._band, ex._books[BTCTRY].rules)
+    assert order.cap_price is not None and exact(order.cap_price) == exact(want)
+
+
+@pytest.mark.parametrize("interval", [1, 60, 300, 86_400, 0])
+def test_bar_span_is_the_timedelta(interval: int) -> None:
+    assert bar_span(interval) == timedelta(seconds=interval)
+    assert bar_span(interval) is bar_span(interval)  # cached
+
+
+def test_bar_span_cache_is_bounded() -> None:
+    for seconds in range(1_000, 1_200):
+        assert bar_span(seconds) == timedelta(seconds=seconds)
+    from btcbot_adapters.simulated import pricing
+
+    assert len(pricing._SPANS) <= 64
+
+
+amounts = st.decimals(min_value="0.00000001", max_value="100000000", places=10)
+
+
+@given(
+    fees=st.builds(
+        FeeSchedule,
+        maker_bps=st.sampled_from(["0", "10", "25.5", "49"]),
+        taker_bps=st.sampled_from(["0", "10", "20"]),
+        tax_ratio=st.sampled_from(["0", "0.2"]),
+        fee_scale=st.integers(0, 8),
+    ),
+    fills=st.lists(st.tuples(amounts, st.booleans()), min_size=1, max_size=6),
+)
+def test_charge_fee_is_min_of_owed_and_cap(
+    fees: FeeSchedule, fills: list[tuple[Decimal, bool]]
+) -> None:
+    """The comparison in ``charge`` is ``min(owed, cap)`` (a tie keeps ``owed``)."""
+    acc = FeeAccumulator()
+    raw, paid = Decimal(0), Decimal(0)
+    for notional, maker in fills:
+        rate = fees.maker_rate if maker else fees.taker_rate
+        raw = EXACT.add(raw, EXACT.multiply(notional, rate))
+        owed = EXACT.subtract(raw.quantize(fees.quantum, rounding=ROUND_CEILING), paid)
+        want = min(owed, notional.quantize(fees.quantum, rounding=ROUND_FLOOR))
+        paid = EXACT.add(paid, want)
+        fee, _tax = acc.charge(fees, notional, maker)
+        assert exact(fee) == exact(want)
