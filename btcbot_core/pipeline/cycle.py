@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
@@ -41,6 +42,9 @@ from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 from btcbot_core.strategies import CancelIntent, StrategyContext
+
+#: The timings of an untimed cycle (shared: read-only).
+_NO_TIMINGS: Mapping[str, float] = MappingProxyType({})
 
 
 @attrs.frozen
@@ -92,11 +96,14 @@ class _Cycle:
         self.s = session
         self.now = now
         self.cycle = session.cycle + 1
-        self.booked = Booked()
+        booked = session.scratch
+        if booked is None:
+            booked = session.scratch = Booked()
+        self.booked = booked.reset()
         #: pairs with a cancel attempted this cycle (no replacement until it is confirmed)
         self.cancel_pairs: set[Pair] = set()
         self.outcomes: list[IntentOutcome] = []
-        self.timings: dict[str, float] = {}
+        self.timings: Mapping[str, float] = {} if ports.timer else _NO_TIMINGS
         self._totals: dict[str, Decimal] | None = None
         self._free_try = ZERO
         self._t = ports.timer() if ports.timer else 0.0
@@ -104,7 +111,7 @@ class _Cycle:
     def _lap(self, name: str) -> None:
         if self.ports.timer is not None:
             t = self.ports.timer()
-            self.timings[name] = (t - self._t) * 1000
+            self.timings[name] = (t - self._t) * 1000  # type: ignore[index]
             self._t = t
 
     def _exchange_totals(self) -> Mapping[str, Decimal]:

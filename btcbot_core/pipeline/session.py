@@ -23,6 +23,7 @@ from btcbot_core.state import CapitalState, RiskState
 
 if TYPE_CHECKING:
     from btcbot_core.pipeline.assess import Assessment
+    from btcbot_core.pipeline.ingest import Booked
     from btcbot_core.pipeline.report import CapitalView
 from btcbot_core.strategies import Strategy, get_strategy
 
@@ -74,6 +75,8 @@ class CycleSession:
         self.capital_view: tuple[CapitalState, CapitalView] | None = None
         #: the ledger event count at which every holding last had a mark.
         self.priced_at = -1
+        #: the cycle's scratch record of what it booked, reused (and reset) every cycle.
+        self.scratch: Booked | None = None
         #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
         self.restored_from_snapshot = False
 
