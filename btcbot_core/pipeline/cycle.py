@@ -91,6 +91,20 @@ def run_cycle(
 class _Cycle:
     """One cycle's working memory; lives for a single :meth:`run`."""
 
+    __slots__ = (
+        "_free_try",
+        "_t",
+        "_totals",
+        "booked",
+        "cancel_pairs",
+        "cycle",
+        "now",
+        "outcomes",
+        "ports",
+        "s",
+        "timings",
+    )
+
     def __init__(self, ports: CyclePorts, session: CycleSession, now: datetime) -> None:
         self.ports = ports
         self.s = session

@@ -4,15 +4,20 @@ the strategy's warm-up after a (re)start. Reads only; what it learns goes into t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import BtcbotError
 from btcbot_core.ledger import VALUATION_ASSET
-from btcbot_core.market import MarketSnapshot
+from btcbot_core.market import MarketSnapshot, Quote
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import MarketDataPort
+
+#: The quotes of a bar-mode snapshot (shared: read-only).
+_NO_QUOTES: Mapping[Pair, Quote] = MappingProxyType({})
 
 
 def read_market(
@@ -36,7 +41,7 @@ def read_market(
         for pair, bar in bars.items():
             if pair.quote == VALUATION_ASSET:
                 marks[pair.base] = bar.close
-        return MarketSnapshot(now, {}, bars)
+        return MarketSnapshot(now, _NO_QUOTES, bars)
     quotes = market.quotes(params.pairs)
     for pair, quote in quotes.items():
         if pair.quote == VALUATION_ASSET:
