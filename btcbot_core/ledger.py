@@ -147,7 +147,9 @@ class Ledger:
             positions_value += pos.quantity * mark
             cost += pos.cost_basis
         equity = self.cash + positions_value
-        hwm = max(self.high_water_mark, equity)
+        hwm = self.high_water_mark
+        if equity > hwm:  # (max() as a comparison: this runs every cycle)
+            hwm = equity
         drawdown = hwm - equity
         # Positional, in field order (pinned by a test): keywords cost a third more here,
         # and this runs every cycle.
