@@ -283,7 +283,8 @@ class _Cycle:
             else (),
             self.timings,  # timings_ms
         )
-        commit_cycle(ports.uow, s, booked, capital, risk.state, report)
+        if profile.record_quiet_cycles or not report.quiet or booked.pending:
+            commit_cycle(ports.uow, s, booked, capital, risk.state, report)
         s.cycle = self.cycle
         s.capital = capital
         s.risk = risk.state

@@ -124,7 +124,11 @@ def poll_and_reconcile(
         if not session.live_orders:
             return None
         in_play = {o.pair for o in session.live_orders.values()}
-        pairs = tuple(p for p in pairs if p in in_play)
+        if len(in_play) == 1:  # the usual case: one pair in play (then order is moot)
+            (only,) = in_play
+            pairs = (only,) if only in pairs else ()
+        else:
+            pairs = tuple(p for p in pairs if p in in_play)
     exchange_open = trading.open_orders(pairs)
     fills: list[Fill] = []
     for pair in pairs:
