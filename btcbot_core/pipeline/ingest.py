@@ -70,21 +70,32 @@ class Booked:
     def reset(self) -> Booked:
         """Empty again for the next cycle (a session reuses one: allocating its ten
         containers afresh every cycle costs more than clearing the few a cycle used)."""
-        for part in (
-            self.events,
-            self.fills,
-            self.orders,
-            self.cursors,
-            self.reasons,
-            self.history,
-            self.blocked,
-            self.fresh_pairs,
-            self.unwritten_orders,
-            self.unwritten_cursors,
-        ):
-            if part:
+        if (
+            self.events
+            or self.fills
+            or self.orders
+            or self.cursors
+            or self.reasons
+            or self.history
+            or self.blocked
+            or self.fresh_pairs
+            or self.unwritten_orders
+            or self.unwritten_cursors
+        ):  # a quiet cycle used none of them: nothing to clear
+            for part in (
+                self.events,
+                self.fills,
+                self.orders,
+                self.cursors,
+                self.reasons,
+                self.history,
+                self.blocked,
+                self.fresh_pairs,
+                self.unwritten_orders,
+                self.unwritten_cursors,
+            ):
                 part.clear()
-        self.events_written = self.fills_written = self.history_written = 0
+            self.events_written = self.fills_written = self.history_written = 0
         return self
 
     @property
