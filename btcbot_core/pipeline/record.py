@@ -39,26 +39,31 @@ def write_booked(
 ) -> None:
     """Stage what the cycle has not written yet: fills, ledger events, cursors, order
     states, capital and risk. Marks it written (the caller commits)."""
-    for fill in booked.fills[booked.fills_written :]:
-        uow.fills.add(fill)
-    booked.fills_written = len(booked.fills)
-    for fill in booked.history[booked.history_written :]:
-        uow.fills.add(fill)
-    booked.history_written = len(booked.history)
-    events = booked.events[booked.events_written :]
-    if events:
+    # (each part is sliced only when it has something unwritten: the usual case is nothing)
+    if len(booked.fills) > booked.fills_written:
+        for fill in booked.fills[booked.fills_written :]:
+            uow.fills.add(fill)
+        booked.fills_written = len(booked.fills)
+    if len(booked.history) > booked.history_written:
+        for fill in booked.history[booked.history_written :]:
+            uow.fills.add(fill)
+        booked.history_written = len(booked.history)
+    if len(booked.events) > booked.events_written:
+        events = booked.events[booked.events_written :]
         uow.ledger.append(events)
         booked.events_written = len(booked.events)
         session.events_since_snapshot += len(events)
         if session.events_since_snapshot >= session.params.ledger_snapshot_every:
             uow.ledger.save_snapshot(session.ledger.snapshot())
             session.events_since_snapshot = 0
-    for pair in booked.unwritten_cursors:
-        uow.fills.set_cursor(pair, booked.cursors[pair])
-    booked.unwritten_cursors.clear()
-    for coid in booked.unwritten_orders:
-        uow.orders.update(booked.orders[coid])
-    booked.unwritten_orders.clear()
+    if booked.unwritten_cursors:
+        for pair in booked.unwritten_cursors:
+            uow.fills.set_cursor(pair, booked.cursors[pair])
+        booked.unwritten_cursors.clear()
+    if booked.unwritten_orders:
+        for coid in booked.unwritten_orders:
+            uow.orders.update(booked.orders[coid])
+        booked.unwritten_orders.clear()
     # Compared with what the store holds, not with the session: a profile that skips quiet
     # cycles moves the session's state without writing it, and that must not be lost.
     stored = session.stored_capital
