@@ -30,6 +30,15 @@ def same_risk(a: RiskState, b: RiskState) -> bool:
     return a is b or all(getattr(a, n) == getattr(b, n) for n in _RISK_FIELDS)
 
 
+def state_moved(session: CycleSession, capital: CapitalState | None, risk: RiskState) -> bool:
+    """The capital or risk state differs from what the stores hold (identity first: the
+    policies return the very same object when nothing changed)."""
+    stored = session.stored_capital
+    if capital is not None and capital is not stored and capital != stored:
+        return True
+    return not same_risk(risk, session.stored_risk)
+
+
 def write_booked(
     uow: UnitOfWork,
     session: CycleSession,
@@ -102,11 +111,12 @@ def commit_cycle(
     report: CycleReport,
 ) -> bool:
     """Phase 2: commit the rest and the cycle record. Returns ``False`` (and writes nothing)
-    for a quiet cycle the profile does not record: such a profile (backtests) also defers
-    capital and risk state to the next recorded cycle, since a backtest never resumes from
-    its stores mid-run."""
+    for a quiet cycle the profile does not record (backtests) when nothing else moved; a
+    quiet cycle that moved the capital or risk state (a new equity high, say) still commits
+    that state, without a cycle record, so the stores never lag the session (a failed
+    cycle rebuilds the session from them)."""
     record = session.profile.record_quiet_cycles or not report.quiet
-    if not record and not booked.pending:
+    if not record and not booked.pending and not state_moved(session, capital, risk):
         return False
     with uow:
         write_booked(uow, session, booked, capital, risk)
