@@ -14,8 +14,8 @@ accounting for every stage is the lesson of the bot we replace.
 Allocation is on in every stage: it is what keeps buys from taking cash below
 TRY_CASH_TARGET, a rule with no exception.
 
-The backtest profile records only eventful cycles; its capital and risk state are written
-with them (a backtest never resumes from its stores mid-run).
+The backtest profile records only eventful cycles; capital and risk state are still written
+whenever they move, so the stores never lag the session.
 
 "exchange" execution still needs the live-arming gates open (the default keeps them closed:
 a dry run); "simulated" execution sends orders to a simulated exchange, which is not an
