@@ -41,7 +41,7 @@ from btcbot_core.pipeline.report import CapitalView, CycleReport, Fate, IntentOu
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
 from btcbot_core.state import CapitalState, RiskMode, RiskState
-from btcbot_core.strategies import CancelIntent, StrategyContext
+from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
 
 #: The timings of an untimed cycle (shared: read-only).
 _NO_TIMINGS: Mapping[str, float] = MappingProxyType({})
@@ -186,23 +186,27 @@ class _Cycle:
             self._lap("risk")
 
         positions = ledger.positions()
-        live = tuple(s.live_orders.values()) if s.live_orders else ()
         reserved = ZERO
-        for o in live:  # TRY promised to our own resting buys is not free cash
-            if o.side is Side.BUY and o.status.is_live:
-                reserved += o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
-        free_cash = ledger.cash - reserved
-        # Positional, in field order (pinned by a test): keywords cost more, every cycle.
-        context = StrategyContext(
-            now,
-            market,
-            params.pairs,
-            positions,
-            free_cash if free_cash > ZERO else ZERO,  # cash: free TRY
-            live,  # open_orders
-            s.rules,
-        )
-        proposal = s.strategy.propose(context)
+        observe = s.observe
+        if observe is not None and not observe(market, params.pairs):
+            proposal = EMPTY_PROPOSAL  # nothing to propose whatever the account: no context
+        else:
+            live = tuple(s.live_orders.values()) if s.live_orders else ()
+            for o in live:  # TRY promised to our own resting buys is not free cash
+                if o.side is Side.BUY and o.status.is_live:
+                    reserved += o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
+            free_cash = ledger.cash - reserved
+            # Positional, in field order (pinned by a test): keywords cost more, every cycle.
+            context = StrategyContext(
+                now,
+                market,
+                params.pairs,
+                positions,
+                free_cash if free_cash > ZERO else ZERO,  # cash: free TRY
+                live,  # open_orders
+                s.rules,
+            )
+            proposal = s.strategy.propose(context)
         for note in proposal.notes:
             booked.reasons.append(Reason(note.reason.code, f"{note.pair}: {note.reason.detail}"))
         if timed:

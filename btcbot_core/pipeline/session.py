@@ -7,12 +7,13 @@ from the stores, so after a crash (or a failed commit) the session is simply reo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from btcbot_core.ledger import Ledger
+from btcbot_core.market import MarketSnapshot
 from btcbot_core.orders import Order, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.params import CycleParams
@@ -48,6 +49,11 @@ class CycleSession:
         self.profile = profile
         self.ledger = ledger
         self.strategy = strategy
+        #: the strategy's ``observe`` (see ObservingStrategy), or None: asked before the
+        #: context is built, so a strategy with nothing to do costs its market pass only.
+        self.observe: Callable[[MarketSnapshot, tuple[Pair, ...]], bool] | None = getattr(
+            strategy, "observe", None
+        )
         self.capital = capital
         self.risk = risk if risk is not None else RiskState()
         #: the capital and risk state as last written to (or read from) the stores.

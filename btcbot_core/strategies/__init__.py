@@ -16,6 +16,7 @@ from btcbot_core.errors import ValidationError
 from btcbot_core.strategies.base import (
     EMPTY_PROPOSAL,
     CancelIntent,
+    ObservingStrategy,
     PairNote,
     Proposal,
     Strategy,
@@ -82,6 +83,7 @@ __all__ = [
     "EMPTY_PROPOSAL",
     "STRATEGY_NAMES",
     "CancelIntent",
+    "ObservingStrategy",
     "PairNote",
     "ProfitV1",
     "ProfitV1Params",

@@ -139,6 +139,20 @@ class Strategy(Protocol):
     def propose(self, context: StrategyContext) -> Proposal: ...
 
 
+@runtime_checkable
+class ObservingStrategy(Strategy, Protocol):
+    """A strategy that can say, from the market alone, that it has nothing to propose.
+
+    ``observe(market, pairs)`` consumes the snapshot (a bar strategy moves its indicators)
+    and returns ``False`` only when :meth:`propose` would return an empty proposal for this
+    snapshot whatever the account holds; the pipeline then skips building the context.
+    After ``True`` the pipeline calls ``propose`` with the same snapshot, and the result is
+    the same as a ``propose`` without ``observe`` would have been.
+    """
+
+    def observe(self, market: MarketSnapshot, pairs: tuple[Pair, ...]) -> bool: ...
+
+
 def sells_first(intents: Sequence[OrderIntent]) -> tuple[OrderIntent, ...]:
     """Stable order with every sell before every buy (sells free cash and cut exposure)."""
     return tuple(i for i in intents if i.side is Side.SELL) + tuple(

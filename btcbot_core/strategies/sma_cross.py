@@ -24,7 +24,7 @@ returned); see ``bench/`` and the module's tests for the measured cost per bar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
@@ -33,6 +33,7 @@ import attrs
 
 from btcbot_core.decisions import Reason
 from btcbot_core.indicators import SmaCross
+from btcbot_core.market import Bar, MarketSnapshot
 from btcbot_core.orders import OrderIntent, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.strategies.base import (
@@ -111,6 +112,11 @@ class SmaCrossStrategy:
         self._by_id: dict[int, _PairState | None] = {}
         self._held: list[Pair] = []
         self._universe: tuple[Pair, ...] = ()
+        # (snapshot, crosses, notes) that observe() found, for propose() of that snapshot.
+        self._pending: (
+            tuple[MarketSnapshot, list[tuple[Pair, int, Decimal]] | None, tuple[PairNote, ...]]
+            | None
+        ) = None
 
     @property
     def name(self) -> str:
@@ -149,13 +155,41 @@ class SmaCrossStrategy:
         self._held.append(pair)
         return state
 
+    def observe(self, market: MarketSnapshot, pairs: tuple[Pair, ...]) -> bool:
+        """Consume ``market``'s bars of ``pairs`` (each bar moves its indicator once);
+        ``False`` when there is no cross and no pair without a bar, so :meth:`propose`
+        would return nothing whatever the account holds. Otherwise the crosses are kept
+        for the :meth:`propose` call of the same snapshot."""
+        signals, missing = self._consume(market.bars, pairs)
+        if signals is None and not missing:
+            self._pending = None
+            return False
+        self._pending = (market, signals, missing)
+        return True
+
     def propose(self, context: StrategyContext) -> Proposal:
-        """Consume the snapshot's bars of ``context.pairs``; act on crosses.
+        """Act on the crosses of the snapshot's bars of ``context.pairs`` (consumed here,
+        or by :meth:`observe` of the same snapshot)."""
+        pending = self._pending
+        if pending is not None and pending[0] is context.market:
+            self._pending = None
+            _market, signals, missing = pending
+        else:
+            signals, missing = self._consume(context.market.bars, context.pairs)
+        if signals is None and not missing:
+            return EMPTY_PROPOSAL
+        return self._act(context, signals or [], missing)
+
+    def _consume(
+        self, bars: Mapping[Pair, Bar], universe: tuple[Pair, ...]
+    ) -> tuple[list[tuple[Pair, int, Decimal]] | None, tuple[PairNote, ...]]:
+        """Feed each new bar of ``universe`` to its indicator, once per bar; return the
+        crosses ``(pair, signal, close)`` (``None`` for none) and a note per pair without a
+        bar.
 
         Hot path notes: pairs are matched by object identity first (hashing an attrs
         ``Pair`` costs more than the whole indicator update), falling back to equality.
         """
-        universe = context.pairs
         if universe is not self._universe:
             if universe != self._universe:
                 self._by_id.clear()
@@ -164,7 +198,6 @@ class SmaCrossStrategy:
         by_id = self._by_id
         signals: list[tuple[Pair, int, Decimal]] | None = None
         matched = 0
-        bars = context.market.bars
         for pair, bar in bars.items():
             try:
                 state = by_id[id(pair)]
@@ -189,9 +222,7 @@ class SmaCrossStrategy:
                 for p in universe
                 if p not in bars
             )
-        if signals is None and not missing:
-            return EMPTY_PROPOSAL
-        return self._act(context, signals or [], missing)
+        return signals, missing
 
     def _act(
         self,
