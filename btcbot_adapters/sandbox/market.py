@@ -4,10 +4,10 @@ starting with a replay of real 1-minute candles (:func:`load_candles`, Binance C
 Deterministic: the walk of a pair depends only on ``(seed, pair)``; bar ``k`` opens at
 ``anchor_s + 60 k`` (Unix seconds). Bars exist for every minute that has fully elapsed on
 the sandbox clock, plus ``history`` minutes before the start (default 1,500: more than a
-day, so every chart interval up to a day has a closed bar at any time of day), so candles are
-available at once. Moves are whole basis points drawn from ``random.Random`` (integers: no float touches a
-price). The current mid is the last closed bar's close; an order book is synthesised around
-it with ``half_spread_bps`` and ``levels`` levels ``level_gap_bps`` apart.
+day, so every chart interval up to a day has a closed bar at any time of day), so candles
+are available at once. Moves are whole basis points drawn from ``random.Random`` (integers:
+no float touches a price). The current mid is the last closed bar's close; an order book is
+synthesised around it with ``half_spread_bps`` and ``levels`` levels ``level_gap_bps`` apart.
 
 A replayed pair takes its bars from the file in order (bar ``k`` of the file becomes bar
 ``k`` of the sandbox, history included), prices rounded to the pair's price step; when the
