@@ -150,13 +150,24 @@ def run(cycles: int, seed: int, windows: int, chunk: int = CHUNK, freeze: bool =
     )
 
 
+def _positive(text: str) -> int:
+    """argparse type: a whole number >= 1 (a clear usage error, exit 2, otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cycles", type=int, default=500_000)
+    parser.add_argument("--cycles", type=_positive, default=500_000)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--windows", type=int, default=10)
+    parser.add_argument("--windows", type=_positive, default=10)
     parser.add_argument(
-        "--chunk", type=int, default=CHUNK, help="cycles of bars generated at a time"
+        "--chunk", type=_positive, default=CHUNK, help="cycles of bars generated at a time"
     )
     parser.add_argument(
         "--no-freeze",

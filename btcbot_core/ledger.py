@@ -157,7 +157,7 @@ class Ledger:
             self.cash,
             positions_value,
             equity,
-            self.realized_gross - self.fees,  # realized_pnl
+            self.realized_pnl,
             positions_value - cost,  # unrealized_pnl
             self.fees,
             self.net_deposits,

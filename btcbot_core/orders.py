@@ -229,15 +229,7 @@ class Order:
             raise OrderStateError(
                 f"order {self.client_order_id}: illegal transition {self.status} -> {status}"
             )
-        if (
-            exchange_order_id is not None
-            and self.exchange_order_id is not None
-            and exchange_order_id != self.exchange_order_id
-        ):
-            raise OrderStateError(
-                f"order {self.client_order_id}: exchange id {self.exchange_order_id} "
-                f"cannot change to {exchange_order_id}"
-            )
+        self._check_exchange_id(exchange_order_id)
         return self._with(
             status,
             now,
@@ -253,11 +245,7 @@ class Order:
         SUBMITTED state in between is never stored)."""
         if self.status is not OrderStatus.PLANNED:
             return self.transition(OrderStatus.OPEN, now, exchange_order_id=exchange_order_id)
-        if self.exchange_order_id is not None and exchange_order_id != self.exchange_order_id:
-            raise OrderStateError(
-                f"order {self.client_order_id}: exchange id {self.exchange_order_id} "
-                f"cannot change to {exchange_order_id}"
-            )
+        self._check_exchange_id(exchange_order_id)
         return self._with(
             OrderStatus.OPEN,
             now,
@@ -266,6 +254,18 @@ class Order:
             self.filled_qty,
             self.filled_notional,
         )
+
+    def _check_exchange_id(self, exchange_order_id: str | None) -> None:
+        """An exchange order id, once known, never changes."""
+        if (
+            exchange_order_id is not None
+            and self.exchange_order_id is not None
+            and exchange_order_id != self.exchange_order_id
+        ):
+            raise OrderStateError(
+                f"order {self.client_order_id}: exchange id {self.exchange_order_id} "
+                f"cannot change to {exchange_order_id}"
+            )
 
     def _with(
         self,

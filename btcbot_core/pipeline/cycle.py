@@ -287,14 +287,7 @@ class _Cycle:
             else (),
             self.timings,  # timings_ms
         )
-        if (
-            profile.record_quiet_cycles
-            or not report.quiet
-            or booked.pending
-            or risk.state is not s.stored_risk
-            or capital is not s.stored_capital
-        ):  # (identity first; commit_cycle decides exactly)
-            commit_cycle(ports.uow, s, booked, capital, risk.state, report)
+        commit_cycle(ports.uow, s, booked, capital, risk.state, report)
         s.cycle = self.cycle
         s.capital = capital
         s.risk = risk.state

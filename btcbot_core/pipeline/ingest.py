@@ -70,30 +70,20 @@ class Booked:
     def reset(self) -> Booked:
         """Empty again for the next cycle (a session reuses one: allocating its ten
         containers afresh every cycle costs more than clearing the few a cycle used)."""
-        if (
-            self.events
-            or self.fills
-            or self.orders
-            or self.cursors
-            or self.reasons
-            or self.history
-            or self.blocked
-            or self.fresh_pairs
-            or self.unwritten_orders
-            or self.unwritten_cursors
-        ):  # a quiet cycle used none of them: nothing to clear
-            for part in (
-                self.events,
-                self.fills,
-                self.orders,
-                self.cursors,
-                self.reasons,
-                self.history,
-                self.blocked,
-                self.fresh_pairs,
-                self.unwritten_orders,
-                self.unwritten_cursors,
-            ):
+        parts = (
+            self.events,
+            self.fills,
+            self.orders,
+            self.cursors,
+            self.reasons,
+            self.history,
+            self.blocked,
+            self.fresh_pairs,
+            self.unwritten_orders,
+            self.unwritten_cursors,
+        )
+        if any(parts):  # a quiet cycle used none of them: nothing to clear
+            for part in parts:
                 part.clear()
             self.events_written = self.fills_written = self.history_written = 0
         return self
@@ -135,11 +125,7 @@ def poll_and_reconcile(
         if not session.live_orders:
             return None
         in_play = {o.pair for o in session.live_orders.values()}
-        if len(in_play) == 1:  # the usual case: one pair in play (then order is moot)
-            (only,) = in_play
-            pairs = (only,) if only in pairs else ()
-        else:
-            pairs = tuple(p for p in pairs if p in in_play)
+        pairs = tuple(p for p in pairs if p in in_play)
     exchange_open = trading.open_orders(pairs)
     fills: list[Fill] = []
     for pair in pairs:

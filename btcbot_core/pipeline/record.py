@@ -30,12 +30,16 @@ def same_risk(a: RiskState, b: RiskState) -> bool:
     return a is b or all(getattr(a, n) == getattr(b, n) for n in _RISK_FIELDS)
 
 
-def state_moved(session: CycleSession, capital: CapitalState | None, risk: RiskState) -> bool:
-    """The capital or risk state differs from what the stores hold (identity first: the
-    policies return the very same object when nothing changed)."""
+def capital_moved(session: CycleSession, capital: CapitalState | None) -> bool:
+    """``capital`` differs from what the stores hold (identity first: the policies return
+    the very same object when nothing changed). Compared with the stores, not with the
+    session: a profile that skips quiet cycles moves the session's state without a record."""
     stored = session.stored_capital
-    if capital is not None and capital is not stored and capital != stored:
-        return True
+    return capital is not None and capital is not stored and capital != stored
+
+
+def risk_moved(session: CycleSession, risk: RiskState) -> bool:
+    """``risk`` differs from what the stores hold (see :func:`capital_moved`)."""
     return not same_risk(risk, session.stored_risk)
 
 
@@ -73,13 +77,10 @@ def write_booked(
         for coid in booked.unwritten_orders:
             uow.orders.update(booked.orders[coid])
         booked.unwritten_orders.clear()
-    # Compared with what the store holds, not with the session: a profile that skips quiet
-    # cycles moves the session's state without writing it, and that must not be lost.
-    stored = session.stored_capital
-    if capital is not None and capital is not stored and capital != stored:
+    if capital is not None and capital_moved(session, capital):
         uow.capital.save(capital)
         session.stored_capital = capital
-    if not same_risk(risk, session.stored_risk):
+    if risk_moved(session, risk):
         uow.risk.save(risk)
         session.stored_risk = risk
 
@@ -116,8 +117,12 @@ def commit_cycle(
     that state, without a cycle record, so the stores never lag the session (a failed
     cycle rebuilds the session from them)."""
     record = session.profile.record_quiet_cycles or not report.quiet
-    if not record and not booked.pending and not state_moved(session, capital, risk):
-        return False
+    if not record and not booked.pending:
+        # Every quiet cycle of a backtest comes here: the identity test settles nearly all
+        # of them before the comparisons do.
+        unchanged = risk is session.stored_risk and capital in (None, session.stored_capital)
+        if unchanged or not (capital_moved(session, capital) or risk_moved(session, risk)):
+            return False
     with uow:
         write_booked(uow, session, booked, capital, risk)
         if record:
