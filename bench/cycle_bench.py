@@ -34,11 +34,14 @@ from btcbot_core.pipeline import (
 )
 from btcbot_core.risk_budget import RiskBudgetParams
 from btcbot_core.risk_policy import RiskPolicyParams
+from reference_loop import reference_rate
 
 PAIRS = tuple(Pair(b, "TRY") for b in ("BTC", "ETH", "AVAX", "SOL", "XRP"))
 START = (600_000.0, 40_000.0, 900.0, 2_500.0, 15.0)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 CHUNK = 1_000
+#: Cycles of bars the reference loop (bench/reference_loop.py) runs over, before and after.
+CALIBRATION_CYCLES = 50_000
 HUGE = "1000000000000"
 
 
@@ -107,7 +110,23 @@ def build(cycles: int):  # type: ignore[no-untyped-def]
     return exchange, params, profile, ports, session
 
 
-def run(cycles: int, seed: int, windows: int, chunk: int = CHUNK, freeze: bool = True) -> None:
+def calibration_rows(seed: int) -> list:  # type: ignore[type-arg]
+    """The bars of the first ``CALIBRATION_CYCLES`` cycles, built once (not timed)."""
+    return [row for rows in bar_chunks(CALIBRATION_CYCLES, seed) for row in rows]
+
+
+def run(
+    cycles: int,
+    seed: int,
+    windows: int,
+    chunk: int = CHUNK,
+    freeze: bool = True,
+    calibrate: bool = True,
+) -> None:
+    reference: list[float] = []
+    calibration = calibration_rows(seed) if calibrate else []
+    if calibrate:
+        reference.append(reference_rate(calibration))
     exchange, params, profile, ports, session = build(cycles)
     on_bars = exchange.on_bars
     window = max(1, cycles // windows)
@@ -148,9 +167,18 @@ def run(cycles: int, seed: int, windows: int, chunk: int = CHUNK, freeze: bool =
     print(
         f"final equity {val.equity:.2f} TRY, realized {val.realized_pnl:.2f}, fees {val.fees:.2f}"
     )
+    if calibrate:
+        # Measured before and after the run: the VM's speed drifts within minutes.
+        reference.append(reference_rate(calibration))
+        mean = sum(reference) / len(reference)
+        print(
+            f"reference plain loop {mean:,.0f} symbol-bars/s "
+            f"({reference[0]:,.0f} before, {reference[1]:,.0f} after); "
+            f"cycle/reference {rate / mean:.3f}"
+        )
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
     """argparse type: a whole number >= 1 (a clear usage error, exit 2, otherwise)."""
     try:
         value = int(text)
@@ -163,17 +191,23 @@ def _positive(text: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cycles", type=_positive, default=500_000)
+    parser.add_argument("--cycles", type=positive, default=500_000)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--windows", type=_positive, default=10)
+    parser.add_argument("--windows", type=positive, default=10)
     parser.add_argument(
-        "--chunk", type=_positive, default=CHUNK, help="cycles of bars generated at a time"
+        "--chunk", type=positive, default=CHUNK, help="cycles of bars generated at a time"
     )
     parser.add_argument(
         "--no-freeze",
         dest="freeze",
         action="store_false",
         help="do not gc.freeze() between chunks (the collector rescans all history)",
+    )
+    parser.add_argument(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="skip the plain reference loop run before and after (bench/reference_loop.py)",
     )
     parser.add_argument("--profile", action="store_true", help="run under cProfile")
     args = parser.parse_args()
@@ -182,14 +216,14 @@ def main() -> None:
         import pstats
 
         cProfile.runctx(
-            "run(args.cycles, args.seed, args.windows, args.chunk, args.freeze)",
+            "run(args.cycles, args.seed, args.windows, args.chunk, args.freeze, False)",
             globals(),
             locals(),
             "/tmp/cycle.prof",
         )
         pstats.Stats("/tmp/cycle.prof").sort_stats("tottime").print_stats(25)
     else:
-        run(args.cycles, args.seed, args.windows, args.chunk, args.freeze)
+        run(args.cycles, args.seed, args.windows, args.chunk, args.freeze, args.calibrate)
 
 
 if __name__ == "__main__":
