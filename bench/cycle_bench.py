@@ -20,6 +20,8 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
+from reference_loop import reference_rate
+
 from btcbot_adapters.memory import InMemoryUnitOfWork
 from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
 from btcbot_core import Bar, Pair, SymbolRules
@@ -34,7 +36,6 @@ from btcbot_core.pipeline import (
 )
 from btcbot_core.risk_budget import RiskBudgetParams
 from btcbot_core.risk_policy import RiskPolicyParams
-from reference_loop import reference_rate
 
 PAIRS = tuple(Pair(b, "TRY") for b in ("BTC", "ETH", "AVAX", "SOL", "XRP"))
 START = (600_000.0, 40_000.0, 900.0, 2_500.0, 15.0)

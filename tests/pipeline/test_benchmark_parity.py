@@ -20,8 +20,8 @@ from btcbot_core.pipeline import run_cycle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-import cycle_bench  # noqa: E402
-import reference_loop  # noqa: E402
+import cycle_bench
+import reference_loop
 
 CYCLES = 3_000
 
