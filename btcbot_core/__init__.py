@@ -115,6 +115,7 @@ _LAZY: dict[str, str] = {
     "CycleReport": "btcbot_core.pipeline",
     "CycleSession": "btcbot_core.pipeline",
     "StageProfile": "btcbot_core.pipeline",
+    "check_execution": "btcbot_core.pipeline",
     "get_profile": "btcbot_core.pipeline",
     "run_cycle": "btcbot_core.pipeline",
 }

@@ -14,6 +14,10 @@ otherwise (a cancel is still an exchange write): not dry-run, armed, acknowledge
 credentials, live stage, and no ``FREEZE_ALL`` (the operator's "touch nothing" switch).
 
 Every default blocks everything.
+
+Simulated execution does not come through here: it uses ``PAPER_POLICY``
+(:mod:`btcbot_core.pipeline.execute`), a policy marked ``paper`` that the pipeline honours
+only against a simulated trading port.
 """
 
 from __future__ import annotations
@@ -71,12 +75,19 @@ class ArmingFacts:
 
 @attrs.frozen
 class SideEffectPolicy:
-    """The answer: what may be written, and every reason something may not."""
+    """The answer: what may be written, and every reason something may not.
+
+    ``paper`` marks a policy that allows writes only because they go to a simulated
+    exchange (``PAPER_POLICY`` in :mod:`btcbot_core.pipeline.execute`): the pipeline
+    blocks its writes to a trading port that is not simulated. :func:`side_effect_policy`
+    never returns a paper policy.
+    """
 
     allow_submit: bool
     allow_cancel: bool
     submit_blockers: tuple[Reason, ...]
     cancel_blockers: tuple[Reason, ...]
+    paper: bool = False
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -130,6 +141,7 @@ def side_effect_policy(settings: ArmingSettings, facts: ArmingFacts) -> SideEffe
         allow_cancel=not common,
         submit_blockers=tuple(submit),
         cancel_blockers=tuple(common),
+        paper=False,  # live arming: never a paper policy
     )
 
 

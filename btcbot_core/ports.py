@@ -121,6 +121,21 @@ class MarketDataPort(Protocol):
 
 @runtime_checkable
 class TradingPort(Protocol):
+    """Order entry, cancels, lookups and fills of one exchange account.
+
+    Every implementation declares :attr:`simulated`; the pipeline relies on it to keep a
+    simulated-execution policy or profile away from a real exchange.
+    """
+
+    @property
+    def simulated(self) -> bool:
+        """``True`` only when every write stays inside a simulated exchange (no real order
+        can result); ``False`` for anything that may reach a real exchange, a sandbox
+        server spoken to over the wire included. A wrapper forwards the value of the port
+        it wraps. The pipeline sends under ``PAPER_POLICY``, and runs a profile with
+        ``simulated_execution``, only against a port that says ``True``."""
+        ...
+
     def submit(self, request: OrderRequest) -> SubmitAck:
         """Send an order. An ambiguous outcome raises ``TransientExchangeError``."""
         ...

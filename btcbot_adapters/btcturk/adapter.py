@@ -74,6 +74,10 @@ DAY_S: Final = 86_400
 class BtcturkAdapter:
     """BTCTurk behind the core ports. ``now`` returns aware UTC time (injectable)."""
 
+    #: TradingPort: a real exchange (or a sandbox server speaking its protocol) — never a
+    #: simulation, whatever base URL the client points at.
+    simulated: Final = False
+
     def __init__(
         self,
         client: BtcturkClient,

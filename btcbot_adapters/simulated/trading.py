@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from btcbot_adapters.simulated.codes import RejectCode, reject_code
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, Operation
@@ -54,6 +54,9 @@ PAIR_MEMO_LIMIT = 256
 
 class TradingDesk:
     """Order entry, cancels, lookups and fill pages of the simulated exchange (a mixin)."""
+
+    #: TradingPort: writes stay inside this simulated exchange; no real order can result.
+    simulated: Final = True
 
     # State owned and initialised by SimulatedExchange.__init__.
     faults: FaultInjector

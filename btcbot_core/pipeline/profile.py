@@ -19,7 +19,14 @@ whenever they move, so the stores never lag the session.
 
 "exchange" execution still needs the live-arming gates open (the default keeps them closed:
 a dry run); "simulated" execution sends orders to a simulated exchange, which is not an
-exchange write, so the arming gates do not apply there.
+exchange write, so the arming gates do not apply there: it runs under ``PAPER_POLICY``.
+
+``simulated_execution`` is enforced, never trusted (see :mod:`btcbot_core.pipeline.execute`):
+``check_execution`` refuses a simulated profile composed with a trading port that is not
+simulated (``TradingPort.simulated``), and every write under ``PAPER_POLICY`` to such a port
+is blocked (``PAPER_POLICY_ON_REAL_EXCHANGE``). An "exchange" profile may run against the
+simulated exchange (that is how stage3 and stage4 are tested end to end); its writes still
+go through whichever gate it was given.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ class StageProfile:
     self_financing: bool
     reconciliation: bool
     degrade: bool
+    #: orders go to a simulated exchange under PAPER_POLICY; the trading port must say it is
+    #: simulated (``check_execution``).
     simulated_execution: bool
     record_quiet_cycles: bool = True
     #: cycles between ledger-vs-exchange balance comparisons (0: never).
