@@ -1,5 +1,5 @@
 """The core ports on BTCTurk: :class:`BtcturkAdapter` is a MarketDataPort, TradingPort and
-AccountPort.
+AccountPort. Its market-data half is in :mod:`btcbot_adapters.btcturk.market_data`.
 
 Units: prices in quote per base, quantities in base, fees/tax in the quote asset, times
 UTC-aware. Submits send decimals as strings at their exact scale (never float, never
@@ -25,9 +25,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from btcbot_adapters.btcturk import convert
 from btcbot_adapters.btcturk.client import BtcturkClient
 from btcbot_adapters.btcturk.fills import FillCursor
+from btcbot_adapters.btcturk.market_data import DAY_S as DAY_S  # re-exported
+from btcbot_adapters.btcturk.market_data import KLINE_RESOLUTIONS as KLINE_RESOLUTIONS  # idem
+from btcbot_adapters.btcturk.market_data import BtcturkMarketData
 from btcbot_adapters.btcturk.order_body import order_body
 from btcbot_adapters.btcturk.parse_private import (
     parse_all_orders,
@@ -37,21 +39,7 @@ from btcbot_adapters.btcturk.parse_private import (
     parse_submit,
     parse_user_trades,
 )
-from btcbot_adapters.btcturk.parse_public import (
-    PublicTrade,
-    parse_exchange_info,
-    parse_klines,
-    parse_ohlcs,
-    parse_orderbook,
-    parse_ticker,
-    parse_trades,
-)
-from btcbot_adapters.btcturk.rules import (
-    DEFAULT_SAFE_MIN_NOTIONAL_TRY,
-    RulesBook,
-    TickSizeMode,
-    rules_book,
-)
+from btcbot_adapters.btcturk.rules import DEFAULT_SAFE_MIN_NOTIONAL_TRY, TickSizeMode
 from btcbot_core.errors import (
     ExchangeError,
     MalformedResponse,
@@ -60,19 +48,18 @@ from btcbot_core.errors import (
     TransientExchangeError,
     ValidationError,
 )
-from btcbot_core.market import Bar, Quote
 from btcbot_core.orders import OrderRequest, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.ports import Balance, ExchangeOrder, FillPage, SubmitAck
-from btcbot_core.rules import SymbolRules
-
-#: Bar interval (seconds) → graph-API kline resolution (minutes); [2+] confirmed values only.
-KLINE_RESOLUTIONS: Final = {60: 1, 300: 5, 900: 15, 1800: 30, 3600: 60, 14400: 240}
-DAY_S: Final = 86_400
 
 
-class BtcturkAdapter:
-    """BTCTurk behind the core ports. ``now`` returns aware UTC time (injectable)."""
+class BtcturkAdapter(BtcturkMarketData):
+    """BTCTurk behind the core ports. ``now`` returns aware UTC time (injectable).
+
+    Market data (rules, quotes, bars, tickers, public trades, server time) comes from
+    :class:`~btcbot_adapters.btcturk.market_data.BtcturkMarketData`; this class adds the
+    account, order lookups, fills and writes.
+    """
 
     #: TradingPort: a real exchange (or a sandbox server speaking its protocol) — never a
     #: simulation, whatever base URL the client points at.
@@ -104,111 +91,13 @@ class BtcturkAdapter:
         self._now = now
         self._monotonic = monotonic
         self._sleep = sleep
-        self._rules: RulesBook | None = None
+        self._rules = None
         self._rules_at = 0.0
         self._client_ids: dict[str, str] = {}  # exchange order id -> our client order id
         self._max_order_id: dict[Pair, int] = {}
 
     def __repr__(self) -> str:
         return f"BtcturkAdapter({self.client!r})"
-
-    # --- MarketDataPort ----------------------------------------------------------------------
-
-    def rules_book(self, refresh: bool = False) -> RulesBook:
-        """Every exchangeinfo symbol judged (refreshed after ``rules_ttl_s``)."""
-        stale = self._monotonic() - self._rules_at >= self._rules_ttl
-        if self._rules is None or refresh or stale:
-            data = self.client.public(
-                "/api/v2/server/exchangeinfo", "GET /api/v2/server/exchangeinfo"
-            )
-            self._rules = rules_book(
-                parse_exchange_info(data),
-                safe_min_notional_try=self._safe_min,
-                tick_size_mode=self._tick_mode,
-            )
-            self._rules_at = self._monotonic()
-        return self._rules
-
-    def symbol_rules(self, pairs: Sequence[Pair]) -> Mapping[Pair, SymbolRules]:
-        """Rules of the wanted pairs; unusable ones are left out (see :meth:`rules_book`)."""
-        usable = self.rules_book().rules
-        return {p: usable[p] for p in pairs if p in usable}
-
-    def quotes(self, pairs: Sequence[Pair]) -> Mapping[Pair, Quote]:
-        """Top of book from ``/api/v2/orderbook`` (one call per pair, ``limit`` levels)."""
-        out: dict[Pair, Quote] = {}
-        for pair in pairs:
-            data = self.client.public(
-                "/api/v2/orderbook",
-                "GET /api/v2/orderbook",
-                {"pairSymbol": pair.symbol, "limit": self._book_limit},
-            )
-            quote = parse_orderbook(data, pair)
-            if quote is not None:
-                out[pair] = quote
-        return out
-
-    def last_bars(self, pairs: Sequence[Pair], interval_s: int) -> Mapping[Pair, Bar]:
-        """The last closed bar of each pair that has one: one chart request per pair
-        (BTCTurk has no multi-pair chart endpoint)."""
-        out: dict[Pair, Bar] = {}
-        for pair in pairs:
-            got = self.bars(pair, interval_s, 1)
-            if got:
-                out[pair] = got[-1]
-        return out
-
-    def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
-        """The last ``limit`` *closed* bars, oldest first. Daily bars use ``/v1/ohlcs``; the
-        intraday intervals 1, 5, 15, 30, 60 and 240 minutes use ``/v1/klines/history``."""
-        if limit <= 0:
-            return []
-        now_s = convert.dt_to_ms(self._now()) // 1000
-        start = now_s - (limit + 2) * interval_s
-        if interval_s == DAY_S:
-            body = self.client.graph(
-                "/v1/ohlcs",
-                "GET graph /v1/ohlcs",
-                {"pair": pair.symbol, "from": start, "to": now_s},
-            )
-            bars = parse_ohlcs(body, pair)
-        elif interval_s in KLINE_RESOLUTIONS:
-            body = self.client.graph(
-                "/v1/klines/history",
-                "GET graph /v1/klines/history",
-                {
-                    "symbol": pair.symbol,
-                    "resolution": KLINE_RESOLUTIONS[interval_s],
-                    "from": start,
-                    "to": now_s,
-                },
-            )
-            bars = parse_klines(body, pair, interval_s)
-        else:
-            allowed = ", ".join(str(s) for s in [*KLINE_RESOLUTIONS, DAY_S])
-            raise ValidationError(f"bar interval {interval_s} s is not offered; use {allowed}")
-        closed = [b for b in bars if convert.dt_to_ms(b.open_time) // 1000 + interval_s <= now_s]
-        return closed[-limit:]
-
-    def tickers(self, pairs: Sequence[Pair] | None = None) -> dict[Pair, Quote]:
-        """Best bid/ask from ``/api/v2/ticker`` (one call; sizes unknown, so zero)."""
-        data = self.client.public("/api/v2/ticker", "GET /api/v2/ticker")
-        wanted = set(pairs) if pairs is not None else None
-        return {q.pair: q for q in parse_ticker(data) if wanted is None or q.pair in wanted}
-
-    def recent_trades(self, pair: Pair, last: int = 50) -> list[PublicTrade]:
-        """Recent public trades, oldest first (``last`` ≤ 50: the documented maximum)."""
-        data = self.client.public(
-            "/api/v2/trades",
-            "GET /api/v2/trades",
-            {"pairSymbol": pair.symbol, "last": max(1, min(last, 50))},
-        )
-        return parse_trades(data)
-
-    def server_time_ms(self) -> int:
-        """Measure the server clock offset now; returns the server time estimate (Unix ms)."""
-        self.client.sync_time()
-        return self.client.clock.now_ms() + self.client.clock.offset_ms
 
     # --- AccountPort -------------------------------------------------------------------------
 
