@@ -25,7 +25,13 @@ from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.assess import assess_risk, checkpoint_capital
 from btcbot_core.pipeline.decide import DecideInputs, decide, screen
-from btcbot_core.pipeline.execute import Gate, cancel_one, send_one
+from btcbot_core.pipeline.execute import (
+    Gate,
+    cancel_one,
+    check_execution,
+    paper_on_real,
+    send_one,
+)
 from btcbot_core.pipeline.ingest import (
     Booked,
     book_fills,
@@ -73,7 +79,12 @@ def run_cycle(
 
     If the cycle raises, the session is marked ``stale`` and the next call rebuilds it from
     the stores, which hold only what was committed.
+
+    Raises :class:`~btcbot_core.errors.ValidationError` before anything else when a
+    profile with simulated execution is composed with a trading port that is not simulated
+    (see :func:`check_execution`).
     """
+    check_execution(profile, ports.trading)
     if session is None or session.stale:
         fresh = CycleSession.open(ports.uow, params, profile)
         if session is not None:
@@ -237,23 +248,24 @@ class _Cycle:
                     cash = min(self._free_try, cash)
             decision = decide(
                 screened.kept,
+                # Positional, in field order (pinned by a test): keywords cost more.
                 DecideInputs(
-                    now=now,
-                    run_id=params.run_id,
-                    cycle=self.cycle,
-                    rules=s.rules,
-                    marks=pair_marks,
-                    positions=positions,
-                    live_orders=tuple(s.live_orders.values()),
-                    last_order_at=s.last_order_at,
-                    allocation=params.allocation if profile.allocation else None,
-                    risk_policy=params.risk_policy,
-                    cash=cash,
-                    trading_capital=None if capital is None else capital.trading_capital,
-                    # what is held plus what resting buys have promised
-                    deployed_try=reserved
+                    now,
+                    params.run_id,
+                    self.cycle,
+                    s.rules,
+                    pair_marks,  # marks
+                    positions,
+                    tuple(s.live_orders.values()),  # live_orders
+                    s.last_order_at,
+                    params.allocation if profile.allocation else None,  # allocation
+                    params.risk_policy,
+                    cash,
+                    None if capital is None else capital.trading_capital,  # trading_capital
+                    # deployed_try: what is held plus what resting buys have promised
+                    reserved
                     + sum((p.quantity * s.marks.get(a, ZERO) for a, p in positions.items()), ZERO),
-                    multiplier=risk.multiplier,
+                    risk.multiplier,
                 ),
             )
             self.outcomes.extend(decision.dropped)
@@ -341,16 +353,19 @@ class _Cycle:
         if not approved:
             return ()
         policy = self.ports.gate()
-        if not policy.allow_submit:
-            # A dry run (or kill switch) is known before anything is recorded: report what
-            # would have been sent, write no order. The gate is checked again per send.
+        paper = paper_on_real(policy, self.ports.trading)
+        if not policy.allow_submit or paper is not None:
+            # A dry run (or kill switch, or a paper policy meeting a real exchange) is known
+            # before anything is recorded: report what would have been sent, write no order.
+            # The gate is checked again per send.
+            blockers = policy.submit_blockers if paper is None else (paper,)
             for request in approved:
                 intent = source[request.client_order_id]
                 self.outcomes.append(
                     IntentOutcome(
                         intent,
                         Fate.BLOCKED_BY_GATE,
-                        policy.submit_blockers,
+                        blockers,
                         None,
                         request.price,
                         request.quantity,

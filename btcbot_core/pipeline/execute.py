@@ -55,7 +55,7 @@ def is_simulated(trading: TradingPort) -> bool:
     return getattr(trading, "simulated", False) is True
 
 
-def _paper_on_real(policy: SideEffectPolicy, trading: TradingPort) -> Reason | None:
+def paper_on_real(policy: SideEffectPolicy, trading: TradingPort) -> Reason | None:
     """Why ``policy`` may not write to ``trading``: a paper policy and a port not simulated."""
     if not policy.paper or is_simulated(trading):
         return None
@@ -117,7 +117,7 @@ def send_one(
             Fate.BLOCKED_BY_GATE,
             policy.submit_blockers,
         )
-    paper = _paper_on_real(policy, trading)
+    paper = paper_on_real(policy, trading)
     if paper is not None:
         return SendResult(
             order.transition(
@@ -178,7 +178,7 @@ def cancel_one(
     policy = gate()
     if not policy.allow_cancel:
         return None, policy.cancel_blockers[0] if policy.cancel_blockers else Reason("BLOCKED")
-    paper = _paper_on_real(policy, trading)
+    paper = paper_on_real(policy, trading)
     if paper is not None:
         return None, paper
     if order.exchange_order_id is None:

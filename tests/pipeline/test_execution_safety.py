@@ -17,6 +17,7 @@ from btcbot_adapters.btcturk.adapter import BtcturkAdapter
 from btcbot_adapters.simulated import SimulatedExchange
 from btcbot_core.arming import ArmingFacts, ArmingSettings, SideEffectPolicy, side_effect_policy
 from btcbot_core.errors import ValidationError
+from btcbot_core.ids import client_order_id
 from btcbot_core.orders import Order, OrderRequest, OrderStatus, Side
 from btcbot_core.pipeline import PAPER_POLICY, PROFILES, CyclePorts, Fate, check_execution
 from btcbot_core.pipeline.execute import (
@@ -277,9 +278,22 @@ def test_a_cycle_under_paper_policy_sends_no_order_to_a_real_port() -> None:
     assert h.exchange.open_orders([BTCTRY]) == []
     blocked = [o for o in report.intents if o.fate is Fate.BLOCKED_BY_GATE]
     assert blocked and all(codes(o.reasons) == [PAPER_ON_REAL_EXCHANGE] for o in blocked)
+    # known before anything is recorded, like a dry run: no order is written
+    assert all(o.client_order_id is None for o in blocked)
+    would_be = client_order_id(h.params.run_id, report.cycle, BTCTRY, Side.BUY, 0)
     with h.uow:
-        stored = [h.uow.orders.get(o.client_order_id or "") for o in blocked]
-    assert all(o is not None and o.status is OrderStatus.REJECTED for o in stored)
+        assert h.uow.orders.get(would_be) is None
+
+
+def test_a_simulated_profile_with_a_real_port_stops_the_cycle_before_anything() -> None:
+    h = Harness()  # stage7
+    h.ports = CyclePorts(
+        h.exchange, RealTrading(h.exchange), h.exchange, h.uow, lambda: PAPER_POLICY
+    )  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="not simulated"):
+        h.cycle(1_000_000, 1_001_000)
+    with h.uow:
+        assert h.uow.cycles.last() is None and h.uow.orders.live() == []
 
 
 def test_a_cycle_under_paper_policy_cancels_nothing_on_a_real_port() -> None:
