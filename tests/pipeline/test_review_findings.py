@@ -173,8 +173,35 @@ def test_hot_value_objects_keep_the_field_order_their_builders_rely_on() -> None
         "order_updates",
         "timings_ms",
     ]
-    from btcbot_core.orders import Fill, Order
+    from btcbot_core.orders import Fill, Order, OrderIntent
+    from btcbot_core.pipeline.decide import DecideInputs
 
+    assert names(OrderIntent) == [  # sma_cross builds intents positionally
+        "pair",
+        "side",
+        "price",
+        "quantity",
+        "notional",
+        "order_type",
+        "reason",
+        "strategy",
+    ]
+    assert names(DecideInputs) == [  # the cycle builds them positionally
+        "now",
+        "run_id",
+        "cycle",
+        "rules",
+        "marks",
+        "positions",
+        "live_orders",
+        "last_order_at",
+        "allocation",
+        "risk_policy",
+        "cash",
+        "trading_capital",
+        "deployed_try",
+        "multiplier",
+    ]
     assert names(Fill) == [  # the simulator builds fills positionally
         "fill_id",
         "order_id",
