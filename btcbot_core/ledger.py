@@ -22,14 +22,14 @@ Accounting model (identical results under FIFO and average cost):
 So for any events, ``realized_pnl + unrealized_pnl(marks) == equity(marks) − net_deposits``.
 
 Cost allocated to part of a lot is rounded half-even to 1e-12 TRY (``COST_QUANTUM``); the
-cost that remains is the exact rest, so total cost is conserved exactly.
+cost that remains is the exact rest, so total cost is conserved exactly (see
+:mod:`btcbot_core.ledger_lots`).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Final
 
 from btcbot_core.errors import LedgerError
@@ -41,25 +41,12 @@ from btcbot_core.ledger_events import (
     LedgerEvent,
     WithdrawalEvent,
 )
+from btcbot_core.ledger_lots import COST_QUANTUM, AssetBook
 from btcbot_core.ledger_values import CostMethod, LedgerSnapshot, Position, Valuation
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.orders import Fill, Side
 
-COST_QUANTUM: Final = Decimal("1e-12")
 VALUATION_ASSET: Final = "TRY"
-
-
-class _Book:
-    """Holdings of one non-valuation asset: quantity, total cost (TRY), and FIFO lots."""
-
-    __slots__ = ("cost", "lots", "qty")
-
-    def __init__(self, fifo: bool) -> None:
-        self.qty = ZERO
-        self.cost = ZERO
-        # Each lot is (quantity, total cost). Tuples of Decimals are untracked by the cyclic
-        # GC, so a long history of open lots does not slow every later collection.
-        self.lots: deque[tuple[Decimal, Decimal]] | None = deque() if fifo else None
 
 
 class Ledger:
@@ -69,7 +56,7 @@ class Ledger:
         self.method = CostMethod(method)
         self._fifo = self.method is CostMethod.FIFO
         self.cash = ZERO
-        self._books: dict[str, _Book] = {}
+        self._books: dict[str, AssetBook] = {}
         self.realized_gross = ZERO
         self.fees = ZERO
         self.net_deposits = ZERO
@@ -81,7 +68,9 @@ class Ledger:
         self.last_round_trip_pnl: Decimal | None = None
         self._trip: dict[str, Decimal] = {}
         self._seen: set[str] = set()
-        self._positions: tuple[int, dict[str, Position]] | None = None
+        self._positions: (
+            tuple[int, dict[str, Position], tuple[tuple[str, Decimal], ...], Decimal] | None
+        ) = None
         self._handlers = {
             FillEvent: self._apply_fill,
             FeeEvent: self._apply_fee,
@@ -119,9 +108,18 @@ class Ledger:
         cached = self._positions
         if cached is not None and cached[0] == self.event_count:
             return cached[1]
+        return self._hold()[1]
+
+    def _hold(self) -> tuple[int, dict[str, Position], tuple[tuple[str, Decimal], ...], Decimal]:
+        """Rebuild the per-event-count cache: (event count, positions, (asset, quantity) of
+        each, total cost basis). The valuation of every cycle reads the last two."""
         view = {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
-        self._positions = (self.event_count, view)
-        return view
+        held = tuple((a, p.quantity) for a, p in view.items())
+        cost = ZERO
+        for p in view.values():
+            cost += p.cost_basis
+        cached = self._positions = (self.event_count, view, held, cost)
+        return cached
 
     def balances(self) -> dict[str, Decimal]:
         """Every non-zero balance including TRY cash, keyed by asset."""
@@ -138,14 +136,16 @@ class Ledger:
 
         A held asset with no mark is a :class:`LedgerError`: never a silent zero.
         """
+        cached = self._positions
+        if cached is None or cached[0] != self.event_count:
+            cached = self._hold()
+        _count, _view, held, cost = cached  # held assets and their cost: per event count
         positions_value = ZERO
-        cost = ZERO
-        for asset, pos in self.positions().items():  # cached per event count: held only
+        for asset, quantity in held:
             mark = marks.get(asset)
             if mark is None:
-                raise LedgerError(f"no mark for {asset}: cannot value a position of {pos.quantity}")
-            positions_value += pos.quantity * mark
-            cost += pos.cost_basis
+                raise LedgerError(f"no mark for {asset}: cannot value a position of {quantity}")
+            positions_value += quantity * mark
         equity = self.cash + positions_value
         hwm = self.high_water_mark
         if equity > hwm:  # (max() as a comparison: this runs every cycle)
@@ -198,54 +198,24 @@ class Ledger:
 
     # --- legs ---------------------------------------------------------------------------
 
-    def _book(self, asset: str) -> _Book:
+    def _book(self, asset: str) -> AssetBook:
         book = self._books.get(asset)
         if book is None:
-            book = self._books[asset] = _Book(self._fifo)
+            book = self._books[asset] = AssetBook(self._fifo)
         return book
 
     def _acquire(self, asset: str, qty: Decimal, cost: Decimal) -> None:
         if asset == VALUATION_ASSET:
             self.cash += qty
             return
-        book = self._book(asset)
-        book.qty += qty
-        book.cost += cost
-        if book.lots is not None:
-            book.lots.append((qty, cost))
+        self._book(asset).add(qty, cost)
 
     def _dispose(self, asset: str, qty: Decimal) -> Decimal:
         """Remove ``qty`` units; return the TRY cost that left the books."""
         if asset == VALUATION_ASSET:
             self.cash -= qty
             return qty
-        book = self._books[asset]
-        if qty == book.qty:
-            removed = book.cost
-            if book.lots is not None:
-                book.lots.clear()
-        elif book.lots is None:
-            removed = (book.cost * qty / book.qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
-        else:
-            removed = ZERO
-            left = qty
-            lots = book.lots
-            while left > 0:
-                lot_qty, lot_cost = lots[0]
-                if lot_qty <= left:
-                    removed += lot_cost
-                    left -= lot_qty
-                    lots.popleft()
-                else:
-                    part = (lot_cost * left / lot_qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
-                    lots[0] = (lot_qty - left, lot_cost - part)
-                    removed += part
-                    left = ZERO
-        book.qty -= qty
-        book.cost -= removed
-        if book.qty == 0:
-            book.cost = ZERO
-        return removed
+        return self._books[asset].remove(qty)
 
     def _check(
         self, event_id: str, needs: Mapping[str, Decimal], gets: Mapping[str, Decimal]
@@ -391,12 +361,8 @@ class Ledger:
         """An immutable copy of the state, for fast start (see :class:`LedgerSnapshot`)."""
         lots: dict[str, tuple[tuple[Decimal, Decimal], ...]] = {}
         for asset, book in self._books.items():
-            if book.qty == 0:
-                continue
-            if book.lots is not None:
-                lots[asset] = tuple(book.lots)
-            else:
-                lots[asset] = ((book.qty, book.cost),)
+            if book.qty != 0:
+                lots[asset] = book.open_lots()
         return LedgerSnapshot(
             method=self.method,
             event_count=self.event_count,
@@ -421,10 +387,7 @@ class Ledger:
         for asset, lots in snap.lots.items():
             book = ledger._book(asset)
             for qty, cost in lots:
-                book.qty += qty
-                book.cost += cost
-                if book.lots is not None:
-                    book.lots.append((qty, cost))
+                book.add(qty, cost)
         ledger.realized_gross = snap.realized_gross
         ledger.fees = snap.fees
         ledger.net_deposits = snap.net_deposits
