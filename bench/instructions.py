@@ -37,11 +37,14 @@ def count(args: list[str]) -> int:
         capture_output=True,
         text=True,
         env=env,
-        check=True,
+        check=False,
     )
     found = _COLLECTED.search(done.stderr)
-    if found is None:
-        raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
+    if done.returncode != 0 or found is None:
+        raise SystemExit(
+            f"the counted run failed (exit {done.returncode}); the end of its output:\n"
+            f"{done.stderr[-2000:]}"
+        )
     return int(found.group(1))
 
 

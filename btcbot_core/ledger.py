@@ -105,14 +105,17 @@ class Ledger:
         Positions change only when an event is applied, so the view is built once per event
         count: a cycle that reads it several times pays once.
         """
+        return self._holdings()[1]
+
+    def _holdings(
+        self,
+    ) -> tuple[int, dict[str, Position], tuple[tuple[str, Decimal], ...], Decimal]:
+        """The per-event-count cache, rebuilt when an event was applied since: (event count,
+        positions, (asset, quantity) of each, total cost basis). The valuation of every
+        cycle reads the last two."""
         cached = self._positions
         if cached is not None and cached[0] == self.event_count:
-            return cached[1]
-        return self._hold()[1]
-
-    def _hold(self) -> tuple[int, dict[str, Position], tuple[tuple[str, Decimal], ...], Decimal]:
-        """Rebuild the per-event-count cache: (event count, positions, (asset, quantity) of
-        each, total cost basis). The valuation of every cycle reads the last two."""
+            return cached
         view = {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
         held = tuple((a, p.quantity) for a, p in view.items())
         cost = ZERO
@@ -136,10 +139,7 @@ class Ledger:
 
         A held asset with no mark is a :class:`LedgerError`: never a silent zero.
         """
-        cached = self._positions
-        if cached is None or cached[0] != self.event_count:
-            cached = self._hold()
-        _count, _view, held, cost = cached  # held assets and their cost: per event count
+        _count, _view, held, cost = self._holdings()  # cached per event count
         positions_value = ZERO
         for asset, quantity in held:
             mark = marks.get(asset)

@@ -87,3 +87,46 @@ class Harness:
 
     def with_params(self, **changes: object) -> None:
         self.params = attrs.evolve(self.params, **changes)
+
+
+class BarRig:
+    """``sma_cross`` in bar mode: a simulated exchange of ``pairs`` (2 price decimals, 8
+    quantity decimals, 10 TRY minimum, 100,000 TRY, 10 bps fees with ``tax_ratio`` on them),
+    in-memory stores, ``PAPER_POLICY`` and one session. The caller feeds the bars."""
+
+    def __init__(
+        self,
+        pairs: tuple[Pair, ...],
+        strategy_values: Mapping[str, str],
+        *,
+        run_id: str,
+        profile: str = "stage7",
+        tax_ratio: str = "0.2",
+        participation: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.exchange = SimulatedExchange(
+            [SymbolRules(p, price_scale=2, qty_scale=8, min_notional="10") for p in pairs],
+            {"TRY": "100000"},
+            mode=MatchMode.BARS,
+            fees=FeeSchedule(maker_bps="10", taker_bps="10", tax_ratio=tax_ratio),
+            participation=participation,
+            seed=seed,
+        )
+        self.params = CycleParams(
+            run_id=run_id,
+            pairs=pairs,
+            strategy="sma_cross",
+            use_bars=True,
+            strategy_values=dict(strategy_values),
+        )
+        self.uow = InMemoryUnitOfWork()
+        self.profile: StageProfile = get_profile(profile)
+        self.ports = CyclePorts(
+            self.exchange, self.exchange, self.exchange, self.uow, lambda: PAPER_POLICY
+        )
+        self.session = CycleSession.open(self.uow, self.params, self.profile)
+
+    def cycle(self, now: datetime) -> CycleReport:
+        """Run the cycle at ``now`` on the session."""
+        return run_cycle(self.ports, self.profile, self.params, now, session=self.session)

@@ -7,18 +7,12 @@ import random
 from datetime import timedelta
 from decimal import Decimal as D
 
-from btcbot_adapters.memory import InMemoryUnitOfWork
-from btcbot_adapters.simulated import FaultRates, FeeSchedule, MatchMode, SimulatedExchange
-from btcbot_core import Bar, Pair, SymbolRules
+from btcbot_adapters.simulated import FaultRates
+from btcbot_core import Bar, Pair
 from btcbot_core.pipeline import (
-    PAPER_POLICY,
-    CycleParams,
-    CyclePorts,
     CycleSession,
-    get_profile,
-    run_cycle,
 )
-from tests.pipeline.harness import T0, Harness
+from tests.pipeline.harness import T0, BarRig, Harness
 
 PAIRS = (Pair("BTC", "TRY"), Pair("ETH", "TRY"))
 
@@ -29,26 +23,14 @@ def run_bars(
     """sma_cross over two pairs in bar mode; ``restart_at`` reopens the session from the
     stores before those cycles, as after a crash."""
     rng = random.Random(seed)
-    rules = [SymbolRules(p, price_scale=2, qty_scale=8, min_notional="10") for p in PAIRS]
-    exchange = SimulatedExchange(
-        rules,
-        {"TRY": "100000"},
-        mode=MatchMode.BARS,
-        fees=FeeSchedule(maker_bps="10", taker_bps="10", tax_ratio="0.2"),
+    rig = BarRig(
+        PAIRS,
+        {"FAST": "5", "SLOW": "12", "ORDER_TRY": "400"},
+        run_id="det",
         participation="0.5",
         seed=seed,
     )
-    params = CycleParams(
-        run_id="det",
-        pairs=PAIRS,
-        strategy="sma_cross",
-        use_bars=True,
-        strategy_values={"FAST": "5", "SLOW": "12", "ORDER_TRY": "400"},
-    )
-    uow = InMemoryUnitOfWork()
-    profile = get_profile("stage7")
-    ports = CyclePorts(exchange, exchange, exchange, uow, lambda: PAPER_POLICY)
-    session = CycleSession.open(uow, params, profile)
+    exchange = rig.exchange
     prices = [D("600000"), D("40000")]
     out = []
     for i in range(cycles):
@@ -61,8 +43,8 @@ def run_bars(
             exchange.on_bar(Bar(pair, t, prices[k], hi, lo, close, "5"))
             prices[k] = close
         if i in restart_at:
-            session = CycleSession.open(uow, params, profile)
-        report = run_cycle(ports, profile, params, t + timedelta(minutes=1), session=session)
+            rig.session = CycleSession.open(rig.uow, rig.params, rig.profile)
+        report = rig.cycle(t + timedelta(minutes=1))
         out.append(report.to_dict(timings=False))
     return out
 

@@ -10,46 +10,20 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from btcbot_adapters.memory import InMemoryUnitOfWork
-from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
-from btcbot_core import Bar, Pair, SymbolRules
+from btcbot_core import Bar, Pair
 from btcbot_core.ledger import Position
 from btcbot_core.market import MarketSnapshot
-from btcbot_core.pipeline import (
-    PAPER_POLICY,
-    CycleParams,
-    CyclePorts,
-    CycleSession,
-    get_profile,
-    run_cycle,
-)
 from btcbot_core.strategies import ObservingStrategy, SmaCrossStrategy, StrategyContext
 from btcbot_core.strategies.sma_cross import SmaCrossParams
-from tests.pipeline.harness import T0
+from tests.pipeline.harness import T0, BarRig
 
 PAIRS = (Pair("BTC", "TRY"), Pair("ETH", "TRY"))
 
 
 def _run(seed: int, use_observe: bool) -> str:
     rng = random.Random(seed)
-    exchange = SimulatedExchange(
-        [SymbolRules(p, price_scale=2, qty_scale=8, min_notional="10") for p in PAIRS],
-        {"TRY": "100000"},
-        mode=MatchMode.BARS,
-        fees=FeeSchedule(maker_bps="10", taker_bps="10", tax_ratio="0.2"),
-        seed=seed,
-    )
-    params = CycleParams(
-        run_id="obs",
-        pairs=PAIRS,
-        strategy="sma_cross",
-        use_bars=True,
-        strategy_values={"FAST": "3", "SLOW": "7", "ORDER_TRY": "400"},
-    )
-    uow = InMemoryUnitOfWork()
-    profile = get_profile("stage7")
-    ports = CyclePorts(exchange, exchange, exchange, uow, lambda: PAPER_POLICY)
-    session = CycleSession.open(uow, params, profile)
+    rig = BarRig(PAIRS, {"FAST": "3", "SLOW": "7", "ORDER_TRY": "400"}, run_id="obs", seed=seed)
+    exchange, session = rig.exchange, rig.session
     if not use_observe:
         session.observe = None  # as for a strategy without the capability
     prices = [D("600000"), D("40000")]
@@ -66,7 +40,7 @@ def _run(seed: int, use_observe: bool) -> str:
             )
             prices[k] = close
         exchange.on_bars(row)
-        report = run_cycle(ports, profile, params, t + timedelta(minutes=1), session=session)
+        report = rig.cycle(t + timedelta(minutes=1))
         out.append(report.to_dict(timings=False))
     return json.dumps(out)
 

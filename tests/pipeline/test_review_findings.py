@@ -244,37 +244,18 @@ def test_a_backtest_stores_the_risk_and_capital_state_of_its_quiet_cycles_too() 
     from datetime import timedelta
     from decimal import Decimal as D
 
-    from btcbot_adapters.memory import InMemoryUnitOfWork
-    from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
-    from btcbot_core import Bar, Pair, SymbolRules
-    from btcbot_core.pipeline import (
-        PAPER_POLICY,
-        CycleParams,
-        CyclePorts,
-        CycleSession,
-        get_profile,
-        run_cycle,
-    )
-    from tests.pipeline.harness import T0
+    from btcbot_core import Bar, Pair
+    from tests.pipeline.harness import T0, BarRig
 
     pair = Pair("BTC", "TRY")
-    exchange = SimulatedExchange(
-        [SymbolRules(pair, price_scale=2, qty_scale=8, min_notional="10")],
-        {"TRY": "100000"},
-        mode=MatchMode.BARS,
-        fees=FeeSchedule(maker_bps="10", taker_bps="10", tax_ratio="0"),
-    )
-    params = CycleParams(
+    rig = BarRig(
+        (pair,),
+        {"FAST": "3", "SLOW": "8", "ORDER_TRY": "400"},
         run_id="bt",
-        pairs=(pair,),
-        strategy="sma_cross",
-        use_bars=True,
-        strategy_values={"FAST": "3", "SLOW": "8", "ORDER_TRY": "400"},
+        profile="backtest",
+        tax_ratio="0",
     )
-    uow = InMemoryUnitOfWork()
-    profile = get_profile("backtest")
-    ports = CyclePorts(exchange, exchange, exchange, uow, lambda: PAPER_POLICY)
-    session = CycleSession.open(uow, params, profile)
+    exchange, uow, session = rig.exchange, rig.uow, rig.session
     # down, then a long climb (a cross up: buy, then new equity highs in quiet cycles), then
     # down again (a cross down: sell, an eventful cycle)
     steps = [-20] * 30 + [25] * 60 + [-30] * 30
@@ -285,7 +266,7 @@ def test_a_backtest_stores_the_risk_and_capital_state_of_its_quiet_cycles_too() 
         close = (price * (1 + D(step) / 10000)).quantize(D("0.01"))
         exchange.on_bar(Bar(pair, t, price, max(price, close), min(price, close), close, "5"))
         price = close
-        report = run_cycle(ports, profile, params, t + timedelta(minutes=1), session=session)
+        report = rig.cycle(t + timedelta(minutes=1))
         # after every cycle, recorded or not: a failed cycle rebuilds from the stores
         with uow:
             assert uow.risk.load() == session.risk
