@@ -134,12 +134,16 @@ class Ledger:
     def has_applied(self, event_id: str) -> bool:
         return event_id in self._seen
 
-    def valuation(self, marks: Mapping[str, Decimal]) -> Valuation:
-        """Value the books at ``marks`` (TRY per unit) without moving the high-water mark.
+    def valuation(self, marks: Mapping[str, Decimal], raise_high: bool = False) -> Valuation:
+        """Value the books at ``marks`` (TRY per unit). The high-water mark moves up to the
+        equity seen only with ``raise_high`` (what :meth:`revalue` does).
 
         A held asset with no mark is a :class:`LedgerError`: never a silent zero.
         """
-        _count, _view, held, cost = self._holdings()  # cached per event count
+        cached = self._positions  # (the _holdings cache, tested here: this runs every cycle)
+        if cached is None or cached[0] != self.event_count:
+            cached = self._holdings()
+        _count, _view, held, cost = cached
         positions_value = ZERO
         for asset, quantity in held:
             mark = marks.get(asset)
@@ -150,6 +154,8 @@ class Ledger:
         hwm = self.high_water_mark
         if equity > hwm:  # (max() as a comparison: this runs every cycle)
             hwm = equity
+            if raise_high:
+                self.high_water_mark = equity
         drawdown = hwm - equity
         # Positional, in field order (pinned by a test): keywords cost a third more here,
         # and this runs every cycle.
@@ -157,7 +163,7 @@ class Ledger:
             self.cash,
             positions_value,
             equity,
-            self.realized_pnl,
+            self.realized_gross - self.fees,  # realized_pnl (the property, without its call)
             positions_value - cost,  # unrealized_pnl
             self.fees,
             self.net_deposits,
@@ -169,9 +175,7 @@ class Ledger:
 
     def revalue(self, marks: Mapping[str, Decimal]) -> Valuation:
         """Value the books at ``marks`` and raise the high-water mark to the equity seen."""
-        val = self.valuation(marks)
-        self.high_water_mark = val.high_water_mark
-        return val
+        return self.valuation(marks, True)
 
     # --- writing ------------------------------------------------------------------------
 

@@ -91,11 +91,15 @@ def assess_risk(
         marks = session.marks if marks is None else marks
         calm = None if profile.degrade else _calm(session, market, valuation, marks, now)
         if calm is not None:
-            multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
             last = session.calm_assessment
-            if last is not None and last.state is calm and last.multiplier == multiplier:
-                return last  # the same calm verdict as last cycle: reuse it
+            if last is not None and last.state is calm and session.calm_params is params:
+                # The same calm verdict as last cycle: calm_state returns the very same state
+                # only for the same loss streak, so with the same parameters the multiplier
+                # is the same too.
+                return last
+            multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
             session.calm_assessment = Assessment(mode, multiplier, calm)
+            session.calm_params = params
             return session.calm_assessment
         position_values = _position_values(session, marks)
         inputs = build_risk_inputs(

@@ -50,6 +50,7 @@ from btcbot_core.state import CapitalState, RiskMode, RiskState
 from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
 
 #: The timings of an untimed cycle (shared: read-only).
+_NONE_UNPRICED: list[str] = []  # never mutated: price_holdings returns a new list
 _NO_TIMINGS: Mapping[str, float] = MappingProxyType({})
 
 
@@ -84,13 +85,22 @@ def run_cycle(
     profile with simulated execution is composed with a trading port that is not simulated
     (see :func:`check_execution`).
     """
-    check_execution(profile, ports.trading)
+    trading = ports.trading
+    if (
+        session is None
+        or session.checked_trading is not trading
+        or session.checked_profile is not profile
+    ):
+        check_execution(profile, trading)
     if session is None or session.stale:
         fresh = CycleSession.open(ports.uow, params, profile)
         if session is not None:
             # Refresh the caller's object in place: it keeps passing the same session.
             session.__dict__.update(fresh.__dict__)
         session = fresh if session is None else session
+    # Checked once per (profile, port) a session meets; the session holds both objects, so
+    # the identity test cannot be fooled by a new object at a freed address.
+    session.checked_profile, session.checked_trading = profile, trading
     session.params, session.profile = params, profile
     try:
         return _Cycle(ports, session, now).run()
@@ -163,7 +173,12 @@ class _Cycle:
             seed_ledger(s, booked, self._exchange_totals(), now)
         if plan is not None:
             book_fills(s, booked, plan, ports.uow)
-        unpriced = price_holdings(ports.market, s, booked.reasons)
+        # (price_holdings' own early exit, tested here first: holdings move only with events)
+        unpriced = (
+            price_holdings(ports.market, s, booked.reasons)
+            if s.priced_at != ledger.event_count
+            else _NONE_UNPRICED
+        )
         marks: Mapping[str, Decimal] = s.marks
         if unpriced:
             # Never a silent zero, never a cycle that raises forever: value at cost, say so,
@@ -171,7 +186,7 @@ class _Cycle:
             marks = {**s.marks, **{a: ledger.position(a).average_cost or ZERO for a in unpriced}}
             valuation = ledger.valuation(marks)
         else:
-            valuation = ledger.revalue(marks)
+            valuation = ledger.valuation(marks, True)  # revalue(), without its call
         if timed:
             self._lap("reconcile")
         capital = s.capital
@@ -196,12 +211,12 @@ class _Cycle:
         if timed:
             self._lap("risk")
 
-        positions = ledger.positions()
         reserved = ZERO
         observe = s.observe
         if observe is not None and not observe(market, params.pairs):
             proposal = EMPTY_PROPOSAL  # nothing to propose whatever the account: no context
         else:
+            positions = ledger.positions()
             live = tuple(s.live_orders.values()) if s.live_orders else ()
             for o in live:  # TRY promised to our own resting buys is not free cash
                 if o.side is Side.BUY and o.status.is_live:
@@ -239,6 +254,7 @@ class _Cycle:
             screened = screen(proposal.intents, risk.mode, blocked, frozenset(self.cancel_pairs))
             self.outcomes.extend(screened.stopped)
             pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
+            positions = ledger.positions()  # (cached per ledger event count)
             cash = None
             if profile.allocation and screened.needs_cash:
                 cash = ledger.cash - reserved
@@ -275,6 +291,12 @@ class _Cycle:
         if timed:
             self._lap("execute")
 
+        cached_view = s.capital_view  # the same view while capital is unchanged
+        capital_view = (
+            cached_view[1]
+            if cached_view is not None and cached_view[0] is capital
+            else self._capital_view(capital)
+        )
         # Positional, in field order (pinned by a test): keywords cost more, every cycle.
         report = CycleReport(
             params.run_id,
@@ -293,16 +315,33 @@ class _Cycle:
             if booked.fills
             else (),
             valuation,
-            self._capital_view(capital),
+            capital_view,
             tuple((c, o.status.value) for c, o in booked.orders.items())  # order_updates
             if booked.orders
             else (),
             self.timings,  # timings_ms
         )
-        commit_cycle(ports.uow, s, booked, capital, risk.state, report)
+        state = risk.state
+        if (
+            profile.record_quiet_cycles
+            or self.outcomes
+            or cancelled
+            or cancel_blocked
+            or booked.fills
+            or booked.orders
+            or booked.events
+            or booked.history
+            or booked.unwritten_cursors
+            or state is not s.stored_risk
+            or (capital is not None and capital is not s.stored_capital)
+        ):
+            commit_cycle(ports.uow, s, booked, capital, state, report)
+        # else: a quiet cycle the profile does not record, with nothing booked and the stored
+        # capital and risk state current: commit_cycle would write nothing (its own rule,
+        # tested here first without the call: most backtest cycles end here).
         s.cycle = self.cycle
         s.capital = capital
-        s.risk = risk.state
+        s.risk = state
         if timed:
             self._lap("record")
         return report

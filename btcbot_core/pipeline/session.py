@@ -77,6 +77,8 @@ class CycleSession:
         self.warmed = False
         #: the last calm risk verdict, reused while nothing it depends on changes.
         self.calm_assessment: Assessment | None = None
+        #: the parameters that verdict was made under (the multiplier depends on them).
+        self.calm_params: CycleParams | None = None
         #: the report's view of the last capital state (built again only when it changes).
         self.capital_view: tuple[CapitalState, CapitalView] | None = None
         #: the ledger event count at which every holding last had a mark.
@@ -85,6 +87,10 @@ class CycleSession:
         self.scratch: Booked | None = None
         #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
         self.restored_from_snapshot = False
+        #: the profile and trading port that :func:`check_execution` last passed (held, so
+        #: identity is a sound test): the check runs again only when either changes.
+        self.checked_profile: StageProfile | None = None
+        self.checked_trading: object = None
 
     @classmethod
     def open(cls, uow: UnitOfWork, params: CycleParams, profile: StageProfile) -> CycleSession:

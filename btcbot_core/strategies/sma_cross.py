@@ -24,7 +24,7 @@ returned); see ``bench/`` and the module's tests for the measured cost per bar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
@@ -33,7 +33,7 @@ import attrs
 
 from btcbot_core.decisions import Reason
 from btcbot_core.indicators import SmaCross
-from btcbot_core.market import Bar, MarketSnapshot
+from btcbot_core.market import MarketSnapshot
 from btcbot_core.orders import OrderIntent, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.strategies.base import (
@@ -158,51 +158,28 @@ class SmaCrossStrategy:
     def observe(self, market: MarketSnapshot, pairs: tuple[Pair, ...]) -> bool:
         """Consume ``market``'s bars of ``pairs`` (each bar moves its indicator once);
         ``False`` when there is no cross and no pair without a bar, so :meth:`propose`
-        would return nothing whatever the account holds. Otherwise the crosses are kept
-        for the :meth:`propose` call of the same snapshot."""
-        signals, missing = self._consume(market.bars, pairs)
-        if signals is None and not missing:
-            self._pending = None
-            return False
-        self._pending = (market, signals, missing)
-        return True
+        would return nothing whatever the account holds. Otherwise the crosses
+        ``(pair, signal, close)`` and a note per pair without a bar are kept for the
+        :meth:`propose` call of the same snapshot.
 
-    def propose(self, context: StrategyContext) -> Proposal:
-        """Act on the crosses of the snapshot's bars of ``context.pairs`` (consumed here,
-        or by :meth:`observe` of the same snapshot)."""
-        pending = self._pending
-        if pending is not None and pending[0] is context.market:
-            self._pending = None
-            _market, signals, missing = pending
-        else:
-            signals, missing = self._consume(context.market.bars, context.pairs)
-        if signals is None and not missing:
-            return EMPTY_PROPOSAL
-        return self._act(context, signals or [], missing)
-
-    def _consume(
-        self, bars: Mapping[Pair, Bar], universe: tuple[Pair, ...]
-    ) -> tuple[list[tuple[Pair, int, Decimal]] | None, tuple[PairNote, ...]]:
-        """Feed each new bar of ``universe`` to its indicator, once per bar; return the
-        crosses ``(pair, signal, close)`` (``None`` for none) and a note per pair without a
-        bar.
-
-        Hot path notes: pairs are matched by object identity first (hashing an attrs
-        ``Pair`` costs more than the whole indicator update), falling back to equality.
+        Hot path notes (every cycle): pairs are matched by object identity first (hashing
+        an attrs ``Pair`` costs more than the whole indicator update), falling back to
+        equality.
         """
-        if universe is not self._universe:
-            if universe != self._universe:
+        if pairs is not self._universe:
+            if pairs != self._universe:
                 self._by_id.clear()
                 self._held.clear()
-            self._universe = universe
+            self._universe = pairs
         by_id = self._by_id
         signals: list[tuple[Pair, int, Decimal]] | None = None
         matched = 0
+        bars = market.bars
         for pair, bar in bars.items():
             try:
                 state = by_id[id(pair)]
             except KeyError:
-                state = self._resolve(pair, universe)
+                state = self._resolve(pair, pairs)
             if state is None:
                 continue
             matched += 1
@@ -215,14 +192,32 @@ class SmaCrossStrategy:
                 if signals is None:
                     signals = []
                 signals.append((pair, signal, bar.close))
-        missing: tuple[PairNote, ...] = ()
-        if matched < len(universe):
+        if matched < len(pairs):
             missing = tuple(
                 PairNote(p, Reason(StrategyCode.NO_BAR, f"no bar for {p} in this snapshot"))
-                for p in universe
+                for p in pairs
                 if p not in bars
             )
-        return signals, missing
+        elif signals is None:
+            self._pending = None
+            return False
+        else:
+            missing = ()
+        self._pending = (market, signals, missing)
+        return True
+
+    def propose(self, context: StrategyContext) -> Proposal:
+        """Act on the crosses of the snapshot's bars of ``context.pairs`` (consumed here,
+        or by :meth:`observe` of the same snapshot)."""
+        pending = self._pending
+        if pending is None or pending[0] is not context.market:
+            if not self.observe(context.market, context.pairs):
+                return EMPTY_PROPOSAL
+            pending = self._pending
+            assert pending is not None  # observe() returned True: it kept its findings
+        self._pending = None
+        _market, signals, missing = pending
+        return self._act(context, signals or [], missing)
 
     def _act(
         self,
