@@ -92,14 +92,12 @@ def assess_risk(
         calm = None if profile.degrade else _calm(session, market, valuation, marks, now)
         if calm is not None:
             last = session.calm_assessment
-            if last is not None and last.state is calm and session.calm_params is params:
-                # The same calm verdict as last cycle: calm_state returns the very same state
-                # only for the same loss streak, so with the same parameters the multiplier
-                # is the same too.
+            if last is not None and last.state is calm:
+                # The same calm verdict as last cycle. calm_state returns the very same state
+                # only when its reasons, which spell out the multiplier, are unchanged.
                 return last
             multiplier = streak_multiplier(session.ledger.loss_streak, params.risk_budget)
             session.calm_assessment = Assessment(mode, multiplier, calm)
-            session.calm_params = params
             return session.calm_assessment
         position_values = _position_values(session, marks)
         inputs = build_risk_inputs(

@@ -77,8 +77,6 @@ class CycleSession:
         self.warmed = False
         #: the last calm risk verdict, reused while nothing it depends on changes.
         self.calm_assessment: Assessment | None = None
-        #: the parameters that verdict was made under (the multiplier depends on them).
-        self.calm_params: CycleParams | None = None
         #: the report's view of the last capital state (built again only when it changes).
         self.capital_view: tuple[CapitalState, CapitalView] | None = None
         #: the ledger event count at which every holding last had a mark.

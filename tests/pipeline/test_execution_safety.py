@@ -19,7 +19,14 @@ from btcbot_core.arming import ArmingFacts, ArmingSettings, SideEffectPolicy, si
 from btcbot_core.errors import ValidationError
 from btcbot_core.ids import client_order_id
 from btcbot_core.orders import Order, OrderRequest, OrderStatus, Side
-from btcbot_core.pipeline import PAPER_POLICY, PROFILES, CyclePorts, Fate, check_execution
+from btcbot_core.pipeline import (
+    PAPER_POLICY,
+    PROFILES,
+    CyclePorts,
+    Fate,
+    check_execution,
+    run_cycle,
+)
 from btcbot_core.pipeline.execute import (
     PAPER_ON_REAL_EXCHANGE,
     cancel_one,
@@ -294,6 +301,30 @@ def test_a_simulated_profile_with_a_real_port_stops_the_cycle_before_anything() 
         h.cycle(1_000_000, 1_001_000)
     with h.uow:
         assert h.uow.cycles.last() is None and h.uow.orders.live() == []
+
+
+def test_a_session_that_ran_on_the_simulated_exchange_still_refuses_a_real_port() -> None:
+    # run_cycle checks each (profile, port) pair a session meets once: a port swapped in
+    # later on the same session is checked again before anything is read or written.
+    h = Harness()  # stage7
+    h.cycle(1_000_000, 1_001_000)
+    real = RealTrading(h.exchange)
+    h.ports = CyclePorts(h.exchange, real, h.exchange, h.uow, lambda: PAPER_POLICY)  # type: ignore[arg-type]
+    h.minute += 1
+    with pytest.raises(ValidationError, match="not simulated"):
+        h.cycle(1_000_000, 1_001_000)
+    assert real.submits == 0 and h.session.cycle == 1
+    with h.uow:
+        assert h.uow.cycles.last().cycle == 1  # type: ignore[union-attr]
+
+
+def test_a_session_checks_a_new_profile_again() -> None:
+    h, real = real_harness()  # stage4 with a real port: allowed, and checked once
+    h.cycle(1_000_000, 1_001_000)
+    h.minute += 1
+    with pytest.raises(ValidationError, match="'stage7'"):
+        run_cycle(h.ports, PROFILES["stage7"], h.params, h.now, session=h.session)
+    assert real.submits == 0
 
 
 def test_a_cycle_under_paper_policy_cancels_nothing_on_a_real_port() -> None:

@@ -169,6 +169,20 @@ def test_high_water_mark_and_drawdown() -> None:
     # valuation() peeks without moving the mark
     assert ledger.valuation({"BTC": D("200")}).high_water_mark == D("1500")
     assert ledger.high_water_mark == D("1100")
+    # valuation(marks, True) is revalue(): the mark moves up to the equity seen, never down
+    assert ledger.valuation({"BTC": D("200")}, True).high_water_mark == D("1500")
+    assert ledger.high_water_mark == D("1500")
+    assert ledger.valuation({"BTC": D("100")}, True).drawdown == D("500")
+    assert ledger.high_water_mark == D("1500")
+
+
+def test_a_failed_revalue_leaves_the_high_water_mark() -> None:
+    ledger = funded(cash="1000")
+    ledger.apply(fill("b1", Side.BUY, "100", "5"))
+    ledger.apply(fill("e1", Side.BUY, "10", "1", pair=Pair("ETH", "TRY")))
+    with pytest.raises(LedgerError, match="no mark for ETH"):
+        ledger.revalue({"BTC": D("1000")})  # BTC alone would be a new high
+    assert ledger.high_water_mark == D("0")
 
 
 def test_loss_streak_counts_consecutive_losing_round_trips() -> None:

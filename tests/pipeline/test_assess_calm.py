@@ -1,0 +1,58 @@
+"""The calm risk verdict is reused only while it is still exact."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import attrs
+
+from btcbot_core.money import ONE
+from btcbot_core.pipeline.assess import assess_risk
+from btcbot_core.pipeline.market_read import read_market
+from btcbot_core.risk_budget import HALF, RiskBudgetParams
+from btcbot_core.state import RiskMode
+from tests.pipeline.harness import Harness
+
+
+def calm_harness() -> Harness:
+    h = Harness(profile="backtest")  # no degrade ladder: a calm cycle takes the calm path
+    h.cycle(1_000_000, 1_001_000)
+    h.minute += 1
+    return h
+
+
+def assess(h: Harness, params: object = None):  # type: ignore[no-untyped-def]
+    s = h.session
+    if params is not None:
+        s.params = params  # type: ignore[assignment]
+    market = read_market(h.exchange, s, s.cycle + 1, h.now)
+    valuation = s.ledger.valuation(s.marks)
+    result = assess_risk(s, market, valuation, None, h.now, s.cycle + 1, lambda: {})
+    s.risk = result.state  # as the cycle keeps it
+    return result
+
+
+def test_the_same_calm_verdict_is_reused_while_nothing_changed() -> None:
+    h = calm_harness()
+    h.quote(1_000_000, 1_001_000)
+    first = assess(h)
+    assert (first.mode, first.multiplier, first.reasons) == (RiskMode.NORMAL, ONE, ())
+    assert assess(h) is first
+
+
+def test_new_parameters_recompute_the_multiplier() -> None:
+    h = calm_harness()
+    h.quote(1_000_000, 1_001_000)
+    h.session.ledger.loss_streak = 2
+    first = assess(h)
+    assert first.multiplier == HALF  # defaults: half from a streak of 2
+    looser = attrs.evolve(
+        h.params, risk_budget=RiskBudgetParams(streak_half_at=5, streak_quarter_at=6)
+    )
+    second = assess(h, looser)
+    # the same streak under other parameters: a new state (its reasons name the multiplier),
+    # so the old verdict is not reused
+    assert second.state is not first.state and second.multiplier == ONE
+    assert second.state.reasons == ("RISK_OK: no trigger",)
+    assert assess(h, looser) is second
+    assert assess(h, h.params).multiplier == D("0.5")  # and back
