@@ -20,21 +20,159 @@ from btcbot_core.state import RiskMode, RiskState
 from btcbot_core.trading_day import day_start_utc, resolve_timezone, trading_day
 
 
+class CalmCheck:
+    """:func:`calm_state` for one parameters object, with what depends only on the parameters
+    (the thresholds, which metrics have one, the trading day of the last ``now``) worked out
+    once. Get one with :func:`calm_check`; the pipeline keeps it for the whole run."""
+
+    __slots__ = (
+        "_reasons",
+        "_window",
+        "limits",
+        "names",
+        "needs_exposure",
+        "needs_market",
+        "params",
+    )
+
+    def __init__(self, params: RiskBudgetParams) -> None:
+        self.params = params
+        self.limits = _limits(params)
+        #: names of the metrics that have a threshold (see :func:`metric_names`)
+        self.names = frozenset(name for _t, name, *_ in self.limits)
+        #: the quote age or spread has a threshold: the caller must compute them
+        self.needs_market = "quote_age_s" in self.names or "spread_bps" in self.names
+        #: the exposure or concentration has a threshold: the caller must value positions
+        self.needs_exposure = "exposure_ratio" in self.names or "concentration_ratio" in self.names
+        # (start, end, anchor) of the trading day last computed: [start, end) in UTC
+        self._window: tuple[datetime, datetime, str] | None = None
+        self._reasons: dict[int, tuple[str, ...]] = {}  # loss streak -> the state's reasons
+
+    def day_anchor(self, now: datetime) -> str:
+        """``day_anchor`` of ``now`` in the parameters' timezone, reusing the last computed
+        trading day while ``now`` is in it."""
+        window = self._window
+        if window is not None and window[0] <= now < window[1]:
+            return window[2]
+        tz = resolve_timezone(self.params.timezone)
+        day = trading_day(now, tz)
+        start, end = day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
+        self._window = (start, end, day.isoformat())
+        return self._window[2]
+
+    def _streak_reasons(self, loss_streak: int) -> tuple[str, ...]:
+        """The reasons a calm state carries for ``loss_streak`` (naming the size
+        multiplier), remembered per streak (a small set: streaks are short)."""
+        multiplier = streak_multiplier(loss_streak, self.params)
+        if multiplier == ONE:
+            reasons = _RISK_OK
+        else:
+            reasons = (f"RISK_SIZE_REDUCED: loss streak {loss_streak}: x{multiplier}",)
+        if len(self._reasons) > 256:
+            self._reasons.clear()
+        self._reasons[loss_streak] = reasons
+        return reasons
+
+    def state(
+        self,
+        state: RiskState,
+        equity: Decimal,
+        realized_pnl: Decimal,
+        loss_streak: int,
+        positions_value: Decimal,
+        largest_position_value: Decimal,
+        quote_age_s: float | None,
+        spread_bps: Decimal | None,
+        now: datetime,
+    ) -> RiskState | None:
+        """:func:`calm_state` under this check's parameters."""
+        if (
+            state.mode is not RiskMode.NORMAL
+            or state.mode_since is None
+            or state.day_anchor is None
+            or now.tzinfo is None  # the full decision names the error
+        ):
+            return None
+        params = self.params
+        n = params.loss_streak_reduce
+        if n is not None and loss_streak >= n and loss_streak > state.last_loss_streak:
+            return None
+        window = self._window  # day_anchor()'s test, inlined: this runs every cycle
+        anchor = window[2] if window is not None and window[0] <= now < window[1] else None
+        if anchor is None:
+            anchor = self.day_anchor(now)
+        if anchor != state.day_anchor:
+            return None
+        hwm = state.equity_high_water_mark
+        if equity > hwm:  # (max() as a comparison: this runs every cycle)
+            hwm = equity
+        for _trigger, name, _reduce, _observe, reduce_rel, observe_rel in self.limits:
+            # The same formulas as the full decision's metrics, for thresholds only.
+            if name == "drawdown":
+                value: Decimal | None = hwm - equity
+            elif name == "drawdown_ratio":
+                value = ratio(hwm - equity, hwm)
+            elif name == "daily_loss":
+                value = max(ZERO, state.day_start_realized - realized_pnl)
+            elif name == "quote_age_s":
+                if quote_age_s is None:  # no datum for some pair: infinitely stale
+                    return None
+                value = max(Decimal(str(quote_age_s)), ZERO)
+            elif name == "spread_bps":
+                value = spread_bps
+            elif name == "exposure_ratio":
+                value = ratio(positions_value, equity)
+            else:
+                value = ratio(largest_position_value, equity)
+            if value is not None and _level(value, reduce_rel, observe_rel):
+                return None
+        reasons = self._reasons.get(loss_streak)
+        if reasons is None:
+            reasons = self._streak_reasons(loss_streak)
+        if (
+            hwm == state.equity_high_water_mark
+            and loss_streak == state.last_loss_streak
+            and reasons == state.reasons
+        ):
+            return state
+        # every field given, positionally: cheaper than attrs.evolve, which gathers them by name
+        return state.__class__(
+            state.mode,
+            state.mode_since,
+            state.cooldown_until,
+            hwm,
+            state.day_anchor,
+            state.day_start_realized,
+            state.degrade_level,
+            state.degrade_until,
+            state.stable_cycles,
+            reasons,
+            now,
+            loss_streak,
+        )
+
+
+_RISK_OK = ("RISK_OK: no trigger",)
+_CHECKS: dict[int, CalmCheck] = {}
+
+
+def calm_check(params: RiskBudgetParams) -> CalmCheck:
+    """The :class:`CalmCheck` of ``params`` (cached per parameters object: they are
+    immutable)."""
+    check = _CHECKS.get(id(params))
+    if check is not None and check.params is params:
+        return check
+    if len(_CHECKS) > 64:
+        _CHECKS.clear()
+    check = _CHECKS[id(params)] = CalmCheck(params)
+    return check
+
+
 def metric_names(params: RiskBudgetParams) -> frozenset[str]:
     """Names of the metrics that have a threshold under ``params`` (``"drawdown"``,
     ``"quote_age_s"``, ``"exposure_ratio"``, ...): a metric not named here cannot trigger,
     so callers of :func:`calm_state` need not compute it."""
-    cached = _NAMES.get(id(params))
-    if cached is not None and cached[0] is params:
-        return cached[1]
-    names = frozenset(name for _t, name, *_ in _limits(params))
-    if len(_NAMES) > 64:
-        _NAMES.clear()
-    _NAMES[id(params)] = (params, names)
-    return names
-
-
-_NAMES: dict[int, tuple[RiskBudgetParams, frozenset[str]]] = {}
+    return calm_check(params).names
 
 
 def calm_state(
@@ -60,65 +198,17 @@ def calm_state(
     :class:`~btcbot_core.risk_inputs.RiskInputs`; metrics without a threshold are never
     read, so callers may pass anything for them.
     """
-    if state.mode is not RiskMode.NORMAL or state.mode_since is None or state.day_anchor is None:
-        return None
-    if now.tzinfo is None:
-        return None  # the full decision names the error
-    n = params.loss_streak_reduce
-    if n is not None and loss_streak >= n and loss_streak > state.last_loss_streak:
-        return None
-    if _anchor(now, params.timezone) != state.day_anchor:
-        return None
-    hwm = max(state.equity_high_water_mark, equity)
-    for _trigger, name, _reduce, _observe, reduce_rel, observe_rel in _limits(params):
-        # The same formulas as the full decision's metrics, for thresholds only.
-        if name == "drawdown":
-            value: Decimal | None = hwm - equity
-        elif name == "drawdown_ratio":
-            value = ratio(hwm - equity, hwm)
-        elif name == "daily_loss":
-            value = max(ZERO, state.day_start_realized - realized_pnl)
-        elif name == "quote_age_s":
-            if quote_age_s is None:  # no datum for some pair: infinitely stale
-                return None
-            value = max(Decimal(str(quote_age_s)), ZERO)
-        elif name == "spread_bps":
-            value = spread_bps
-        elif name == "exposure_ratio":
-            value = ratio(positions_value, equity)
-        else:
-            value = ratio(largest_position_value, equity)
-        if value is not None and _level(value, reduce_rel, observe_rel):
-            return None
-    multiplier = streak_multiplier(loss_streak, params)
-    if multiplier == ONE:
-        reasons: tuple[str, ...] = _RISK_OK
-    else:
-        reasons = (f"RISK_SIZE_REDUCED: loss streak {loss_streak}: x{multiplier}",)
-    if (
-        hwm == state.equity_high_water_mark
-        and loss_streak == state.last_loss_streak
-        and reasons == state.reasons
-    ):
-        return state
-    # every field given, positionally: cheaper than attrs.evolve, which gathers them by name
-    return state.__class__(
-        state.mode,
-        state.mode_since,
-        state.cooldown_until,
-        hwm,
-        state.day_anchor,
-        state.day_start_realized,
-        state.degrade_level,
-        state.degrade_until,
-        state.stable_cycles,
-        reasons,
-        now,
+    return calm_check(params).state(
+        state,
+        equity,
+        realized_pnl,
         loss_streak,
+        positions_value,
+        largest_position_value,
+        quote_age_s,
+        spread_bps,
+        now,
     )
-
-
-_RISK_OK = ("RISK_OK: no trigger",)
 
 
 def all_clear(
@@ -150,19 +240,4 @@ def all_clear(
     return kept is state
 
 
-_DAY_WINDOWS: dict[str, tuple[datetime, datetime, str]] = {}
-
-
-def _anchor(now: datetime, timezone: str) -> str:
-    """``day_anchor`` of ``now``, reusing the last computed day while ``now`` is in it."""
-    window = _DAY_WINDOWS.get(timezone)
-    if window is not None and window[0] <= now < window[1]:
-        return window[2]
-    tz = resolve_timezone(timezone)
-    day = trading_day(now, tz)
-    start, end = day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
-    _DAY_WINDOWS[timezone] = (start, end, day.isoformat())
-    return day.isoformat()
-
-
-__all__ = ["all_clear", "calm_state", "metric_names"]
+__all__ = ["CalmCheck", "all_clear", "calm_check", "calm_state", "metric_names"]

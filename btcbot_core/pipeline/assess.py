@@ -27,7 +27,7 @@ from btcbot_core.risk_budget import (
     market_facts,
     streak_multiplier,
 )
-from btcbot_core.risk_calm import calm_state, metric_names
+from btcbot_core.risk_calm import calm_check
 from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 
@@ -152,22 +152,24 @@ def _calm(
     marks: Mapping[str, Decimal],
     now: datetime,
 ) -> RiskState | None:
-    """The risk state after a calm NORMAL decision (see :func:`calm_state`), or ``None``
-    when the full decision must run.
+    """The risk state after a calm NORMAL decision (see
+    :func:`~btcbot_core.risk_calm.calm_state`), or ``None`` when the full decision must run.
 
     Only the metrics that have a threshold are computed: a quiet cycle with few triggers
     configured pays for few."""
     params = session.params
-    names = metric_names(params.risk_budget)
+    check = session.calm_check
+    if check is None or check.params is not params.risk_budget:
+        check = session.calm_check = calm_check(params.risk_budget)
     age: float | None = 0.0
     spread: Decimal | None = None
-    if "quote_age_s" in names or "spread_bps" in names:
+    if check.needs_market:
         age, spread = market_facts(market, params.pairs, now)
     total = largest = ZERO
-    if "exposure_ratio" in names or "concentration_ratio" in names:
+    if check.needs_exposure:
         values = [abs(v) for v in _position_values(session, marks).values()]
         total, largest = sum(values, ZERO), max(values, default=ZERO)
-    return calm_state(  # positional (every cycle): state, equity, realized, streak, ...
+    return check.state(  # positional (every cycle): state, equity, realized, streak, ...
         session.risk,
         valuation.equity,
         valuation.realized_pnl,
@@ -176,6 +178,5 @@ def _calm(
         largest,  # largest_position_value
         age,  # quote_age_s
         spread,  # spread_bps
-        params.risk_budget,
         now,
     )

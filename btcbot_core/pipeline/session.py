@@ -19,6 +19,7 @@ from btcbot_core.pair import Pair
 from btcbot_core.pipeline.params import CycleParams
 from btcbot_core.pipeline.profile import StageProfile
 from btcbot_core.ports import UnitOfWork
+from btcbot_core.risk_calm import CalmCheck
 from btcbot_core.rules import SymbolRules
 from btcbot_core.state import CapitalState, RiskState
 
@@ -77,6 +78,8 @@ class CycleSession:
         self.warmed = False
         #: the last calm risk verdict, reused while nothing it depends on changes.
         self.calm_assessment: Assessment | None = None
+        #: calm_state's per-parameters constants for ``params.risk_budget``.
+        self.calm_check: CalmCheck | None = None
         #: the report's view of the last capital state (built again only when it changes).
         self.capital_view: tuple[CapitalState, CapitalView] | None = None
         #: the ledger event count at which every holding last had a mark.

@@ -97,12 +97,13 @@ def test_a_calm_steady_state_is_all_clear() -> None:
     st.sampled_from(["Europe/Istanbul", "UTC", "+03:00", "America/New_York"]),
 )
 def test_cached_day_anchor_equals_the_direct_one(offset: int, tz: str) -> None:
-    from btcbot_core.risk_calm import _anchor
+    from btcbot_core.risk_calm import calm_check
     from btcbot_core.trading_day import day_anchor, resolve_timezone
 
+    check = calm_check(RiskBudgetParams(timezone=tz))
     for step in (0, 1, 3599, 3600 * 5, 86399):  # walk across day boundaries and DST changes
         now = T0 + timedelta(seconds=offset + step)
-        assert _anchor(now, tz) == day_anchor(now, resolve_timezone(tz))
+        assert check.day_anchor(now) == day_anchor(now, resolve_timezone(tz))
 
 
 def test_missing_market_data_only_matters_when_staleness_has_a_threshold() -> None:
