@@ -262,7 +262,9 @@ class SimulatedExchange(TradingDesk):
         """The last bar of ``interval_s`` of each pair that has one (``bars(pair, interval_s,
         1)`` for every pair, in one call: the pipeline's per-cycle read)."""
         out: dict[Pair, Bar] = {}
-        for pair, book in self._books_of(pairs):
+        memo = self._pairs_memo  # _books_of's memo, read inline: this runs every cycle
+        entries = memo[1] if memo is not None and memo[0] is pairs else self._books_of(pairs)
+        for pair, book in entries:
             last = book.last_bar
             if last is not None and last.interval_s == interval_s:
                 out[pair] = last
