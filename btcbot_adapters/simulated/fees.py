@@ -152,10 +152,14 @@ class FeeAccumulator:
         self.raw_fee = EXACT.add(self.raw_fee, EXACT.multiply(notional, rate))
         cap = notional.quantize(quantum, ROUND_FLOOR)  # positional: cheaper than a keyword
         fee = self.raw_fee.quantize(quantum, ROUND_CEILING)  # schedule.round_up
-        fee = EXACT.subtract(fee, self.fee_paid)
+        paid = self.fee_paid
+        if paid is not ZERO:  # on an order's first fill both lines would leave fee as it is
+            fee = EXACT.subtract(fee, paid)
         if cap < fee:  # min(fee, cap) without the builtin call: a tie keeps fee, as min does
             fee = cap
-        self.fee_paid = EXACT.add(self.fee_paid, fee)
+        # First fill: fee >= +0 has exponent -fee_scale <= 0, so ZERO + fee (and fee - ZERO
+        # above) is fee itself, digit for digit: both exact operations are skipped.
+        self.fee_paid = fee if paid is ZERO else EXACT.add(paid, fee)
         if schedule.untaxed:
             # The general lines below give exactly this: fee_paid >= +0, so its tax rounds
             # up to 0E-fee_scale, minus tax_paid (0 or 0E-fee_scale) is 0E-fee_scale, which is

@@ -171,16 +171,23 @@ class MatchingEngine:
         self, book: PairBook, order: SimOrder, status: OrderStatus, at: datetime, reason: str = ""
     ) -> None:
         """Make ``order`` terminal with ``status`` and release whatever it still locks."""
-        if order.lock_remaining:
-            self.wallet.release(order.lock_asset, order.lock_remaining)
+        left = order.lock_remaining
+        if left:  # Wallet.release, inlined (every order ends here)
+            wallet, asset = self.wallet, order.lock_asset
+            wallet.locked[asset] = EXACT.subtract(wallet.locked[asset], left)
+            wallet.free[asset] = EXACT.add(wallet.free.get(asset, ZERO), left)
             order.lock_remaining = ZERO
         order.status = status
         if at > order.updated_at:  # max(updated_at, at): a tie keeps updated_at
             order.updated_at = at
         if reason:
             order.reason = reason
-        book.live.remove(order)
-        book.reindex()
+        live = book.live
+        live.remove(order)
+        if live:
+            book.reindex()
+        else:  # what reindex() computes for no live order, without the call
+            book.max_buy, book.min_sell, book.urgent = None, None, False
 
     # --- quote mode -------------------------------------------------------------------------
 

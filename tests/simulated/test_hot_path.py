@@ -130,7 +130,7 @@ amounts = st.decimals(min_value="0.00000001", max_value="100000000", places=10)
 @given(
     fees=st.builds(
         FeeSchedule,
-        maker_bps=st.sampled_from(["0", "10", "25.5", "49"]),
+        maker_bps=st.sampled_from(["0", "-0", "10", "25.5", "49"]),
         taker_bps=st.sampled_from(["0", "10", "20"]),
         tax_ratio=st.sampled_from(["0", "0.2"]),
         fee_scale=st.integers(0, 8),
@@ -151,3 +151,5 @@ def test_charge_fee_is_min_of_owed_and_cap(
         paid = EXACT.add(paid, want)
         fee, _tax = acc.charge(fees, notional, maker)
         assert exact(fee) == exact(want)
+        # the first charge skips fee - 0 and 0 + fee: digit for digit the same running total
+        assert exact(acc.fee_paid) == exact(paid)
