@@ -57,8 +57,9 @@ class CalmCheck:
         tz = resolve_timezone(self.params.timezone)
         day = trading_day(now, tz)
         start, end = day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
-        self._window = (start, end, day.isoformat())
-        return self._window[2]
+        anchor = day.isoformat()
+        self._window = (start, end, anchor)  # one assignment: a reader sees all or nothing
+        return anchor
 
     def _streak_reasons(self, loss_streak: int) -> tuple[str, ...]:
         """The reasons a calm state carries for ``loss_streak`` (naming the size

@@ -88,10 +88,6 @@ class CycleSession:
         self.scratch: Booked | None = None
         #: the ledger resumed from a snapshot, so it does not know the ids applied before it.
         self.restored_from_snapshot = False
-        #: the profile and trading port that :func:`check_execution` last passed (held, so
-        #: identity is a sound test): the check runs again only when either changes.
-        self.checked_profile: StageProfile | None = None
-        self.checked_trading: object = None
 
     @classmethod
     def open(cls, uow: UnitOfWork, params: CycleParams, profile: StageProfile) -> CycleSession:

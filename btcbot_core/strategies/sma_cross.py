@@ -192,17 +192,16 @@ class SmaCrossStrategy:
                 if signals is None:
                     signals = []
                 signals.append((pair, signal, bar.close))
-        if matched < len(pairs):
+        missing: tuple[PairNote, ...] = ()
+        if matched < len(pairs):  # (fewer matches than pairs: some pair has no bar)
             missing = tuple(
                 PairNote(p, Reason(StrategyCode.NO_BAR, f"no bar for {p} in this snapshot"))
                 for p in pairs
                 if p not in bars
             )
-        elif signals is None:
+        if signals is None and not missing:
             self._pending = None
             return False
-        else:
-            missing = ()
         self._pending = (market, signals, missing)
         return True
 

@@ -304,8 +304,8 @@ def test_a_simulated_profile_with_a_real_port_stops_the_cycle_before_anything() 
 
 
 def test_a_session_that_ran_on_the_simulated_exchange_still_refuses_a_real_port() -> None:
-    # run_cycle checks each (profile, port) pair a session meets once: a port swapped in
-    # later on the same session is checked again before anything is read or written.
+    # every cycle checks its profile against its port: a port swapped in later on the same
+    # session is refused before anything is read or written.
     h = Harness()  # stage7
     h.cycle(1_000_000, 1_001_000)
     real = RealTrading(h.exchange)
@@ -318,8 +318,25 @@ def test_a_session_that_ran_on_the_simulated_exchange_still_refuses_a_real_port(
         assert h.uow.cycles.last().cycle == 1  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("stale", [False, True], ids=["warm", "rebuilt"])
+def test_a_port_that_stops_being_simulated_is_refused_on_the_next_cycle(stale: bool) -> None:
+    # A wrapper forwards whatever its inner port says: the answer can change under the same
+    # port object, so it is asked every cycle (also when the session is rebuilt).
+    h = Harness()  # stage7
+    wrapper = Forwarding(h.exchange)
+    h.ports = CyclePorts(h.exchange, wrapper, h.exchange, h.uow, lambda: PAPER_POLICY)  # type: ignore[arg-type]
+    h.cycle(1_000_000, 1_001_000)
+    wrapper.inner = NoWrites()  # type: ignore[assignment]
+    h.session.stale = stale
+    h.minute += 1
+    with pytest.raises(ValidationError, match="not simulated"):
+        h.cycle(1_000_000, 1_001_000)
+    with h.uow:
+        assert h.uow.cycles.last().cycle == 1  # type: ignore[union-attr]
+
+
 def test_a_session_checks_a_new_profile_again() -> None:
-    h, real = real_harness()  # stage4 with a real port: allowed, and checked once
+    h, real = real_harness()  # stage4 with a real port: allowed
     h.cycle(1_000_000, 1_001_000)
     h.minute += 1
     with pytest.raises(ValidationError, match="'stage7'"):

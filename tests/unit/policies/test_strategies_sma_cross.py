@@ -313,3 +313,23 @@ def test_strategy_matches_a_naive_model_over_random_bars(
         for base, side, qty in got:
             assert qty is not None
             held[base] = qty if side is Side.BUY else D(0)
+
+
+def test_a_repeated_pair_with_every_bar_present_proposes_nothing() -> None:
+    # The pipeline refuses repeated pairs; a direct caller still gets the empty answer.
+    strat = SmaCrossStrategy()
+    ctx = context({BTC: bar(BTC, 0, D(100))}, None, (BTC, BTC))
+    assert strat.observe(ctx.market, ctx.pairs) is False
+    assert strat.propose(ctx) is EMPTY_PROPOSAL
+
+
+def test_propose_after_observing_another_snapshot_uses_its_own_bars() -> None:
+    strat = SmaCrossStrategy()
+    i, _ = first_signal(FALL_RISE)
+    for k, c in enumerate(FALL_RISE[:i]):
+        strat.propose(context({BTC: bar(BTC, k, c)}, None, (BTC,)))
+    # observe a snapshot with a missing pair (kept for its propose), then propose another
+    seen = context({ETH: bar(ETH, i, D(1))}, None, (BTC, ETH))
+    assert strat.observe(seen.market, seen.pairs) is True
+    prop = strat.propose(context({BTC: bar(BTC, i, FALL_RISE[i])}, None, (BTC,)))
+    assert [x.pair for x in prop.intents] == [BTC] and prop.notes == ()
