@@ -257,9 +257,16 @@ class SymbolRules:
             )
         if qty <= 0:
             out.append(RuleViolation(ViolationCode.NON_POSITIVE_QTY, f"quantity {qty} must be > 0"))
-        elif not on_grid and (
-            qty.as_tuple().exponent < -self.qty_scale  # type: ignore[operator]
-            or qty % self.qty_step != 0
+        elif (
+            not on_grid
+            # A quantity with exactly the exponent of a power-of-ten step (a step never
+            # finer than the scale: __attrs_post_init__) is on the grid; as_tuple() alone
+            # costs more than the rest of the check. A property test holds it to the tests.
+            and not (self._qty_pow10 and qty.same_quantum(self.qty_step))
+            and (
+                qty.as_tuple().exponent < -self.qty_scale  # type: ignore[operator]
+                or qty % self.qty_step != 0
+            )
         ):
             out.append(
                 RuleViolation(
@@ -282,7 +289,10 @@ class SymbolRules:
                     RuleViolation(ViolationCode.NON_POSITIVE_PRICE, f"price {price} must be > 0")
                 )
             else:
-                if not on_grid:
+                if not on_grid and not (
+                    # (as for the quantity; a whole-number grid has exponent >= 0)
+                    self._price_pow10 and price.same_quantum(self._price_grid)
+                ):
                     self._check_price_grid(price, out)
                 if self.min_price is not None and price < self.min_price:
                     out.append(

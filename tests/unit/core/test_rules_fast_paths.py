@@ -161,3 +161,38 @@ def test_quantize_checked_is_quantize_then_check(
     if not problems:
         problems = r.check(side, qprice, qqty, ref)
     assert r.quantize_checked(side, price, qty, ref) == (qprice, qqty, problems)
+
+
+def _near(draw: st.DrawFn, step: D) -> D:
+    """A value with ``step``'s own exponent half the time (the shortcut's case: on the grid
+    or not, depending on the coefficient), else with a nearby exponent (trailing zeros,
+    finer digits)."""
+    exponent = step.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if draw(st.booleans()):
+        exponent += draw(st.integers(-3, 3))
+    return D(draw(st.integers(-3, 10**9))).scaleb(exponent)
+
+
+@given(rules(), sides, st.data(), refs)
+def test_the_grid_shortcut_of_check_equals_the_full_grid_tests(
+    r: SymbolRules, side: Side, data: st.DataObject, ref: D | None
+) -> None:
+    near_price = st.composite(lambda draw: _near(draw, r.effective_price_step))()
+    near_qty = st.composite(lambda draw: _near(draw, r.qty_step))()
+    price = data.draw(near_price | prices)  # (prices includes None: a market order)
+    qty = data.draw(near_qty | qtys)
+    # The same rules with the power-of-ten flags off take the full scale/step tests.
+    general = attrs.evolve(r)
+    object.__setattr__(general, "_qty_pow10", False)
+    object.__setattr__(general, "_price_pow10", False)
+    assert r.check(side, price, qty, ref) == general.check(side, price, qty, ref)
+
+
+def test_a_trailing_zero_beyond_the_scale_is_still_refused() -> None:
+    r = SymbolRules(BTCTRY, price_scale=2, qty_scale=8)
+    codes = [v.code for v in r.check(Side.BUY, D("100.00"), D("0.000000010"))]
+    assert codes == [ViolationCode.BAD_QTY_SCALE]  # a multiple of 1E-8, but 9 places
+    codes = [v.code for v in r.check(Side.BUY, D("100.000"), D("0.00000001"))]
+    assert codes == [ViolationCode.BAD_PRICE_SCALE]
+    assert r.check(Side.BUY, D("100.01"), D("0.00000001")) == ()
