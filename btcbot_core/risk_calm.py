@@ -23,7 +23,7 @@ from btcbot_core.trading_day import day_start_utc, resolve_timezone, trading_day
 class CalmCheck:
     """:func:`calm_state` for one parameters object, with what depends only on the parameters
     (the thresholds, which metrics have one, the trading day of the last ``now``) worked out
-    once. Get one with :func:`calm_check`; the pipeline keeps it for the whole run."""
+    once. The pipeline keeps one per session for the whole run."""
 
     __slots__ = (
         "_reasons",
@@ -38,7 +38,8 @@ class CalmCheck:
     def __init__(self, params: RiskBudgetParams) -> None:
         self.params = params
         self.limits = _limits(params)
-        #: names of the metrics that have a threshold (see :func:`metric_names`)
+        #: names of the metrics that have a threshold: a metric not named here cannot
+        #: trigger, so callers need not compute it
         self.names = frozenset(name for _t, name, *_ in self.limits)
         #: the quote age or spread has a threshold: the caller must compute them
         self.needs_market = "quote_age_s" in self.names or "spread_bps" in self.names
@@ -154,26 +155,6 @@ class CalmCheck:
 
 
 _RISK_OK = ("RISK_OK: no trigger",)
-_CHECKS: dict[int, CalmCheck] = {}
-
-
-def calm_check(params: RiskBudgetParams) -> CalmCheck:
-    """The :class:`CalmCheck` of ``params`` (cached per parameters object: they are
-    immutable)."""
-    check = _CHECKS.get(id(params))
-    if check is not None and check.params is params:
-        return check
-    if len(_CHECKS) > 64:
-        _CHECKS.clear()
-    check = _CHECKS[id(params)] = CalmCheck(params)
-    return check
-
-
-def metric_names(params: RiskBudgetParams) -> frozenset[str]:
-    """Names of the metrics that have a threshold under ``params`` (``"drawdown"``,
-    ``"quote_age_s"``, ``"exposure_ratio"``, ...): a metric not named here cannot trigger,
-    so callers of :func:`calm_state` need not compute it."""
-    return calm_check(params).names
 
 
 def calm_state(
@@ -199,7 +180,7 @@ def calm_state(
     :class:`~btcbot_core.risk_inputs.RiskInputs`; metrics without a threshold are never
     read, so callers may pass anything for them.
     """
-    return calm_check(params).state(
+    return CalmCheck(params).state(
         state,
         equity,
         realized_pnl,
@@ -241,4 +222,4 @@ def all_clear(
     return kept is state
 
 
-__all__ = ["CalmCheck", "all_clear", "calm_check", "calm_state", "metric_names"]
+__all__ = ["CalmCheck", "all_clear", "calm_state"]

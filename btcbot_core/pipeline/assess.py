@@ -27,7 +27,7 @@ from btcbot_core.risk_budget import (
     market_facts,
     streak_multiplier,
 )
-from btcbot_core.risk_calm import calm_check
+from btcbot_core.risk_calm import CalmCheck
 from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 
@@ -160,7 +160,7 @@ def _calm(
     params = session.params
     check = session.calm_check
     if check is None or check.params is not params.risk_budget:
-        check = session.calm_check = calm_check(params.risk_budget)
+        check = session.calm_check = CalmCheck(params.risk_budget)
     age: float | None = 0.0
     spread: Decimal | None = None
     if check.needs_market:

@@ -55,7 +55,6 @@ from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
 SKIP_IDLE_COMMITS = True
 
 #: The timings of an untimed cycle (shared: read-only).
-_NONE_UNPRICED: list[str] = []  # never mutated: price_holdings returns a new list
 _NO_TIMINGS: Mapping[str, float] = MappingProxyType({})
 
 
@@ -169,12 +168,7 @@ class _Cycle:
             seed_ledger(s, booked, self._exchange_totals(), now)
         if plan is not None:
             book_fills(s, booked, plan, ports.uow)
-        # (price_holdings' own early exit, tested here first: holdings move only with events)
-        unpriced = (
-            price_holdings(ports.market, s, booked.reasons)
-            if s.priced_at != ledger.event_count
-            else _NONE_UNPRICED
-        )
+        unpriced = price_holdings(ports.market, s, booked.reasons)
         marks: Mapping[str, Decimal] = s.marks
         if unpriced:
             # Never a silent zero, never a cycle that raises forever: value at cost, say so,
@@ -182,7 +176,7 @@ class _Cycle:
             marks = {**s.marks, **{a: ledger.position(a).average_cost or ZERO for a in unpriced}}
             valuation = ledger.valuation(marks)
         else:
-            valuation = ledger.valuation(marks, True)  # revalue(), without its call
+            valuation = ledger.revalue(marks)
         if timed:
             self._lap("reconcile")
         capital = s.capital
@@ -287,12 +281,6 @@ class _Cycle:
         if timed:
             self._lap("execute")
 
-        cached_view = s.capital_view  # the same view while capital is unchanged
-        capital_view = (
-            cached_view[1]
-            if cached_view is not None and cached_view[0] is capital
-            else self._capital_view(capital)
-        )
         # Positional, in field order (pinned by a test): keywords cost more, every cycle.
         report = CycleReport(
             params.run_id,
@@ -311,7 +299,7 @@ class _Cycle:
             if booked.fills
             else (),
             valuation,
-            capital_view,
+            self._capital_view(capital),
             tuple((c, o.status.value) for c, o in booked.orders.items())  # order_updates
             if booked.orders
             else (),

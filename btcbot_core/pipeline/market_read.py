@@ -51,18 +51,18 @@ def read_market(
 
 def price_holdings(
     market: MarketDataPort, session: CycleSession, reasons: list[Reason]
-) -> list[str]:
+) -> tuple[str, ...]:
     """Make sure every held asset has a mark (TRY per unit), fetching quotes or bars of its
     TRY pair when it is not one of the configured pairs. Returns the assets that still have
     none; a failed read is added to ``reasons``."""
     count = session.ledger.event_count
     if session.priced_at == count:
-        return []  # holdings only change with events, and marks are never dropped
+        return ()  # holdings only change with events, and marks are never dropped
     marks = session.marks
     missing = [a for a in session.ledger.positions() if a not in marks]
     if not missing:
         session.priced_at = count
-        return []
+        return ()
     params = session.params
     for asset in missing:
         try:
@@ -77,7 +77,7 @@ def price_holdings(
                     marks[asset] = quote.mid
         except BtcbotError as exc:  # an unlisted pair or a failed read: still unpriced
             reasons.append(Reason("MARK_UNAVAILABLE", f"{asset}: {exc}"))
-    return [a for a in missing if a not in marks]
+    return tuple(a for a in missing if a not in marks)
 
 
 def warm_up(market: MarketDataPort, session: CycleSession) -> None:

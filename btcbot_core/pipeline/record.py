@@ -120,7 +120,9 @@ def commit_cycle(
     if not record and not booked.pending:
         # Every quiet cycle of a backtest comes here: the identity test settles nearly all
         # of them before the comparisons do.
-        unchanged = risk is session.stored_risk and capital in (None, session.stored_capital)
+        unchanged = risk is session.stored_risk and (
+            capital is None or capital is session.stored_capital
+        )
         if unchanged or not (capital_moved(session, capital) or risk_moved(session, risk)):
             return False
     with uow:

@@ -56,3 +56,19 @@ def test_new_parameters_recompute_the_multiplier() -> None:
     assert second.state.reasons == ("RISK_OK: no trigger",)
     assert assess(h, looser) is second
     assert assess(h, h.params).multiplier == D("0.5")  # and back
+
+
+def test_the_session_keeps_one_calm_check_per_parameters_object() -> None:
+    h = calm_harness()
+    h.quote(1_000_000, 1_001_000)
+    assess(h)
+    check = h.session.calm_check
+    assert check is not None and check.params is h.params.risk_budget
+    assess(h)
+    assert h.session.calm_check is check  # built once, not per cycle
+    looser = attrs.evolve(
+        h.params, risk_budget=RiskBudgetParams(streak_half_at=5, streak_quarter_at=6)
+    )
+    assess(h, looser)
+    assert h.session.calm_check is not check
+    assert h.session.calm_check.params is looser.risk_budget  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from btcbot_core.risk_budget import (
     decide_risk_budget,
     streak_multiplier,
 )
-from btcbot_core.risk_calm import all_clear, calm_state, metric_names
+from btcbot_core.risk_calm import CalmCheck, all_clear, calm_state
 from btcbot_core.state import RiskState
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -97,10 +97,9 @@ def test_a_calm_steady_state_is_all_clear() -> None:
     st.sampled_from(["Europe/Istanbul", "UTC", "+03:00", "America/New_York"]),
 )
 def test_cached_day_anchor_equals_the_direct_one(offset: int, tz: str) -> None:
-    from btcbot_core.risk_calm import calm_check
     from btcbot_core.trading_day import day_anchor, resolve_timezone
 
-    check = calm_check(RiskBudgetParams(timezone=tz))
+    check = CalmCheck(RiskBudgetParams(timezone=tz))
     for step in (0, 1, 3599, 3600 * 5, 86399):  # walk across day boundaries and DST changes
         now = T0 + timedelta(seconds=offset + step)
         assert check.day_anchor(now) == day_anchor(now, resolve_timezone(tz))
@@ -120,7 +119,7 @@ def test_missing_market_data_only_matters_when_staleness_has_a_threshold() -> No
         assert (full.state is state) is expected
 
 
-def test_metric_names_lists_only_metrics_with_a_threshold() -> None:
+def test_a_calm_check_names_only_metrics_with_a_threshold() -> None:
     params = RiskBudgetParams(
         drawdown_reduce_try=None,
         drawdown_observe_try=None,
@@ -136,9 +135,11 @@ def test_metric_names_lists_only_metrics_with_a_threshold() -> None:
         concentration_reduce_ratio=None,
         concentration_observe_ratio=D("0.5"),
     )
-    assert metric_names(params) == {"concentration_ratio"}
-    assert metric_names(params) is metric_names(params)  # cached per params object
-    assert "quote_age_s" in metric_names(RiskBudgetParams())
+    check = CalmCheck(params)
+    assert check.names == {"concentration_ratio"}
+    assert check.needs_exposure and not check.needs_market
+    assert check.params is params  # the pipeline keeps it while the params object is the same
+    assert "quote_age_s" in CalmCheck(RiskBudgetParams()).names
 
 
 @st.composite
