@@ -116,11 +116,21 @@ class Ledger:
         cached = self._positions
         if cached is not None and cached[0] == self.event_count:
             return cached
-        view = {a: Position(a, b.qty, b.cost) for a, b in self._books.items() if b.qty != 0}
-        held = tuple((a, p.quantity) for a, p in view.items())
+        # An event usually moves one book: the other positions are the previous view's
+        # objects. Identity, not equality: a book replaces its Decimals when it changes, and
+        # an equal value with another exponent (1.0 vs 1.00) must show as it now is.
+        old = cached[1] if cached is not None else {}
+        view: dict[str, Position] = {}
         cost = ZERO
-        for p in view.values():
-            cost += p.cost_basis
+        for a, b in self._books.items():
+            qty = b.qty
+            if qty != 0:
+                p = old.get(a)
+                if p is None or p.quantity is not qty or p.cost_basis is not b.cost:
+                    p = Position(a, qty, b.cost)
+                view[a] = p
+                cost += p.cost_basis
+        held = tuple((a, p.quantity) for a, p in view.items())
         cached = self._positions = (self.event_count, view, held, cost)
         return cached
 

@@ -217,3 +217,16 @@ def test_snapshot_round_trip() -> None:
     clone = Ledger.from_snapshot(ledger.snapshot())
     assert clone.snapshot() == ledger.snapshot()
     assert clone.method is CostMethod.AVERAGE
+
+
+def test_the_positions_view_keeps_the_objects_of_books_an_event_did_not_move() -> None:
+    ledger = funded()
+    ledger.apply(fill("b1", Side.BUY, "1000", "2"))
+    ledger.apply(DepositEvent("dep-eth", T0, "ETH", "3", rate="100"))
+    first = ledger.positions()
+    ledger.apply(fill("b22", Side.BUY, "1000", "1.0"))  # moves BTC only
+    second = ledger.positions()
+    assert second is not first and second["ETH"] is first["ETH"]
+    assert second["BTC"] is not first["BTC"] and str(second["BTC"].quantity) == "3.0"
+    ledger.apply(fill("s333", Side.SELL, "1000", "3.0"))  # BTC flat: gone from the view
+    assert set(ledger.positions()) == {"ETH"} and ledger.positions()["ETH"] is first["ETH"]

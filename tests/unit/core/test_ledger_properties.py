@@ -70,3 +70,26 @@ def test_costs_never_negative_and_lots_sum_to_position(ops: list) -> None:  # ty
     for asset, lots in snap.lots.items():
         assert sum((q for q, _ in lots), D(0)) == ledger.balance(asset)
         assert all(q > 0 and c >= 0 for q, c in lots)
+
+
+@given(OPS, st.sampled_from(list(CostMethod)))
+def test_the_positions_view_read_after_every_event_is_the_view_built_afresh(
+    ops: list,  # type: ignore[type-arg]
+    method: CostMethod,
+) -> None:
+    # The view reuses the previous event's Position objects for books that did not move:
+    # it must show exactly (digits and exponent) what a view built from scratch shows.
+    events = build_events(ops)
+    ledger = Ledger(method)
+    for i, event in enumerate(events):
+        before = dict(ledger.positions())
+        ledger.apply(event)
+        got = ledger.positions()
+        fresh = fold(events[: i + 1], method).positions()
+        assert {a: (str(p.quantity), str(p.cost_basis)) for a, p in got.items()} == {
+            a: (str(p.quantity), str(p.cost_basis)) for a, p in fresh.items()
+        }
+        for asset, position in got.items():  # a reused object shows the book as it is
+            assert position.quantity is ledger._books[asset].qty
+            assert position.cost_basis is ledger._books[asset].cost
+        assert before.keys() <= got.keys() | {a for a, b in ledger._books.items() if b.qty == 0}

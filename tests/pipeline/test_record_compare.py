@@ -1,0 +1,54 @@
+"""``same_risk``: a risk state compared with the stored one, every field but ``updated_at``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from btcbot_core.pipeline.record import same_risk
+from btcbot_core.state import RiskMode, RiskState
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+BASE = RiskState(
+    mode=RiskMode.NORMAL,
+    mode_since=T0,
+    equity_high_water_mark=Decimal("100.5"),
+    day_anchor="2024-01-01",
+    reasons=("RISK_OK",),
+    updated_at=T0,
+)
+#: One different value per compared field.
+CHANGES = {
+    "mode": RiskMode.OBSERVE_ONLY,
+    "mode_since": datetime(2024, 1, 2, tzinfo=UTC),
+    "cooldown_until": T0,
+    "equity_high_water_mark": Decimal("100.51"),
+    "day_anchor": "2024-01-02",
+    "day_start_realized": Decimal("-1"),
+    "degrade_level": 1,
+    "degrade_until": T0,
+    "stable_cycles": 3,
+    "reasons": ("RISK_SIZE_REDUCED",),
+    "last_loss_streak": 2,
+}
+
+
+def test_every_field_but_updated_at_is_compared() -> None:
+    names = {f.name for f in attrs.fields(RiskState)}
+    assert set(CHANGES) == names - {"updated_at"}
+
+
+def test_the_same_state_at_another_time_is_the_same() -> None:
+    later = attrs.evolve(BASE, updated_at=datetime(2024, 1, 5, tzinfo=UTC))
+    assert same_risk(BASE, later) and same_risk(later, BASE)
+    # equal values in other objects (Decimal("100.50") == Decimal("100.5"))
+    assert same_risk(BASE, attrs.evolve(BASE, equity_high_water_mark=Decimal("100.50")))
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_a_change_of_any_other_field_is_a_change(name: str) -> None:
+    moved = attrs.evolve(BASE, **{name: CHANGES[name]})
+    assert not same_risk(BASE, moved) and not same_risk(moved, BASE)
