@@ -8,7 +8,7 @@ XTZ/BTC and ``USDTTRY`` is USDT/TRY. ``str(pair)`` is the BTCTurk ``pairSymbol``
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, NoReturn
 
 import attrs
 
@@ -27,24 +27,53 @@ def _asset(value: str) -> str:
     return text
 
 
-@attrs.frozen(order=True, cache_hash=True)
-class Pair:
-    """A base/quote pair, e.g. ``Pair("BTC", "TRY")``; assets are upper-cased."""
+class Pair(str):
+    """A base/quote pair, e.g. ``Pair("BTC", "TRY")``; assets are upper-cased. Immutable.
 
-    base: str = attrs.field(converter=_asset)
-    quote: str = attrs.field(converter=_asset)
+    A pair is its canonical text ``BASE/QUOTE`` (a ``str`` subclass): hashing, equality and
+    ordering are the string's, done in C. Pairs key the dictionaries and sets of every
+    cycle, and a Python-level ``__hash__``/``__eq__`` (an attrs class's) costs several times
+    a whole dictionary lookup. ``"/"`` sorts before every letter and digit, so pairs order
+    as their ``(base, quote)`` tuples would. The text ``"BTC/TRY"`` compares equal to the
+    pair; ``str(pair)`` and ``f"{pair}"`` give the BTCTurk ``pairSymbol`` (``BTCTRY``).
+    """
 
-    def __attrs_post_init__(self) -> None:
-        if self.base == self.quote:
-            raise PairError(f"pair {self.base}/{self.quote}: base and quote must differ")
+    __slots__ = ("base", "quote", "symbol")
 
-    @property
-    def symbol(self) -> str:
-        """The BTCTurk pair symbol, ``BTCTRY``."""
-        return self.base + self.quote
+    base: str
+    quote: str
+    #: The BTCTurk pair symbol, ``BTCTRY`` (kept, not computed: reports and ids read it).
+    symbol: str
+
+    def __new__(cls, base: str, quote: str) -> Pair:
+        b, q = _asset(base), _asset(quote)
+        if b == q:
+            raise PairError(f"pair {b}/{q}: base and quote must differ")
+        self = str.__new__(cls, f"{b}/{q}")
+        # (the frozen __setattr__ below refuses; the slots are set once, here)
+        object.__setattr__(self, "base", b)
+        object.__setattr__(self, "quote", q)
+        object.__setattr__(self, "symbol", b + q)
+        return self
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __reduce__(self) -> tuple[type[Pair], tuple[str, str]]:
+        # (pickle and copy would rebuild a str subclass from its text alone)
+        return (Pair, (self.base, self.quote))
+
+    def __repr__(self) -> str:
+        return f"Pair(base={self.base!r}, quote={self.quote!r})"
 
     def __str__(self) -> str:
         return self.symbol
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.symbol, format_spec)
 
     @classmethod
     def parse(cls, text: object) -> Pair:

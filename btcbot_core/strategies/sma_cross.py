@@ -49,7 +49,7 @@ from btcbot_core.strategies.base import (
 )
 
 NAME: Final = "sma_cross"
-_ID_CACHE_LIMIT: Final = 1024
+_PAIR_CACHE_LIMIT: Final = 1024
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)  # "no bar consumed yet"
 
 
@@ -107,10 +107,8 @@ class SmaCrossStrategy:
     def __init__(self, params: SmaCrossParams | None = None) -> None:
         self.params = params or SmaCrossParams()
         self._states: dict[Pair, _PairState] = {}
-        # id(pair object) -> its state (None when outside the universe). ``_held`` keeps
-        # those pair objects alive, so no other object can take one of their ids.
-        self._by_id: dict[int, _PairState | None] = {}
-        self._held: list[Pair] = []
+        # pair -> its state, or None when outside the universe (the universe's test, once)
+        self._by_pair: dict[Pair, _PairState | None] = {}
         self._universe: tuple[Pair, ...] = ()
         # (snapshot, crosses, notes) that observe() found, for propose() of that snapshot.
         self._pending: (
@@ -147,12 +145,9 @@ class SmaCrossStrategy:
 
     def _resolve(self, pair: Pair, universe: tuple[Pair, ...]) -> _PairState | None:
         """Slow path: the state of a pair object not seen before (None: not traded)."""
-        if len(self._by_id) > _ID_CACHE_LIMIT:
-            self._by_id.clear()
-            self._held.clear()
-        state = self._state(pair) if pair in universe else None
-        self._by_id[id(pair)] = state
-        self._held.append(pair)
+        if len(self._by_pair) > _PAIR_CACHE_LIMIT:  # pairs outside the universe: bounded
+            self._by_pair.clear()
+        state = self._by_pair[pair] = self._state(pair) if pair in universe else None
         return state
 
     def observe(self, market: MarketSnapshot, pairs: tuple[Pair, ...]) -> bool:
@@ -162,22 +157,20 @@ class SmaCrossStrategy:
         ``(pair, signal, close)`` and a note per pair without a bar are kept for the
         :meth:`propose` call of the same snapshot.
 
-        Hot path notes (every cycle): pairs are matched by object identity first (hashing
-        an attrs ``Pair`` costs more than the whole indicator update), falling back to
-        equality.
+        Hot path note (every cycle): each pair's state is one dictionary lookup, the
+        universe's membership test done once per pair (a ``Pair`` hashes in C).
         """
         if pairs is not self._universe:
             if pairs != self._universe:
-                self._by_id.clear()
-                self._held.clear()
+                self._by_pair.clear()
             self._universe = pairs
-        by_id = self._by_id
+        by_pair = self._by_pair
         signals: list[tuple[Pair, int, Decimal]] | None = None
         matched = 0
         bars = market.bars
         for pair, bar in bars.items():
             try:
-                state = by_id[id(pair)]
+                state = by_pair[pair]
             except KeyError:
                 state = self._resolve(pair, pairs)
             if state is None:

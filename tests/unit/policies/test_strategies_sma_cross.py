@@ -285,7 +285,7 @@ def test_warm_up_rebuilds_state() -> None:
 def test_strategy_matches_a_naive_model_over_random_bars(
     steps: list[tuple[Decimal | None, Decimal | None]], fresh_pairs: bool
 ) -> None:
-    """Whole strategy (identity cache, missing bars, positions) against naive signals."""
+    """Whole strategy (per-pair cache, missing bars, positions) against naive signals."""
     params = SmaCrossParams(fast=3, slow=7)
     strat = SmaCrossStrategy(params)
     held = {"BTC": D(0), "ETH": D(0)}
