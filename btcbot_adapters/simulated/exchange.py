@@ -103,6 +103,8 @@ class SimulatedExchange(TradingDesk):
         # decimal context then current, like its other arithmetic)
         self._band_up, self._band_down = ONE + self._band, ONE - self._band
         self._half_spread = bps(bar_spread_bps) / 2
+        # touch_prices()' own test: without a spread, bid and ask are the last close itself
+        self._spread_free = not self._half_spread
         if not (0 <= self._slippage < 1 and 0 <= self._band < 1 and 0 <= self._half_spread < 1):
             raise ValidationError("slippage, band and spread must be in [0, 10000) bps")
         self._participation = None if participation is None else to_decimal(participation)

@@ -55,7 +55,7 @@ def fill_quantity(remaining: Decimal, available: Decimal | None, step: Decimal) 
     """How much of ``remaining`` fills when ``available`` (None: unlimited) can trade."""
     if available is None or available >= remaining:
         return remaining
-    if available <= 0:
+    if available <= ZERO:  # a Decimal zero: comparing with int 0 converts it on every call
         return ZERO
     return quantize_down(available, step)
 
@@ -97,6 +97,10 @@ class MatchingEngine:
         self.fees = fees
         self.slippage = slippage
         self._slip_free = slippage == 0  # then slipped_price(side, open, …) is the open
+        # Then every fill's tax is 0E-fee_scale (FeeAccumulator.charge) and fill() skips
+        # adding and subtracting it: notional ± fee, > 0 or +0 with an exponent at most
+        # -fee_scale (fee's own), is left digit for digit as it is by ± 0E-fee_scale.
+        self._untaxed = fees.untaxed
 
     # --- state changes ----------------------------------------------------------------------
 
@@ -110,7 +114,8 @@ class MatchingEngine:
         at: datetime,
     ) -> Fill:
         """Execute ``qty`` of ``order`` at ``price``: move balances, record and return the fill."""
-        if qty <= 0 or qty > order.quantity - order.filled_qty or price <= 0:  # .remaining
+        # against ZERO, not int 0: a Decimal compared with an int converts it first
+        if qty <= ZERO or qty > order.quantity - order.filled_qty or price <= ZERO:  # .remaining
             raise SimulatorInvariantError(f"bad fill {qty} @ {price} for {order.exchange_order_id}")
         buy = order.side is Side.BUY
         limit = order.price
@@ -121,17 +126,24 @@ class MatchingEngine:
         fees = order.fees
         saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
         fee, tax = fees.charge(self.fees, notional, maker)
-        spent = EXACT.add(EXACT.add(notional, fee), tax) if buy else qty
+        untaxed = self._untaxed
+        if not buy:
+            spent = qty
+        elif untaxed:
+            spent = EXACT.add(notional, fee)
+        else:
+            spent = EXACT.add(EXACT.add(notional, fee), tax)
         if spent > order.lock_remaining:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise SimulatorInvariantError(
                 f"{order.exchange_order_id}: fill needs {spent} {order.lock_asset}, "
                 f"lock holds {order.lock_remaining}"
             )
+        count = order.fill_count + 1
         try:
             # positional, in Fill's field order (keywords cost more on this path)
             fill = Fill(
-                simulated_fill_id(order.exchange_order_id, order.fill_count + 1),
+                simulated_fill_id(order.exchange_order_id, count),
                 order.exchange_order_id,  # order_id
                 order.client_order_id,
                 pair,
@@ -154,11 +166,13 @@ class MatchingEngine:
         if buy:
             asset, gain = pair.base, qty
         else:
-            asset, gain = pair.quote, EXACT.subtract(EXACT.subtract(notional, fee), tax)
+            asset, gain = pair.quote, EXACT.subtract(notional, fee)
+            if not untaxed:
+                gain = EXACT.subtract(gain, tax)
         free[asset] = EXACT.add(free.get(asset, ZERO), gain)
         locked.setdefault(asset, ZERO)
         order.filled_qty = EXACT.add(order.filled_qty, qty)
-        order.fill_count += 1
+        order.fill_count = count
         order.updated_at = at
         book.fills.append(fill)
         if order.filled_qty == order.quantity:
@@ -253,15 +267,17 @@ class MatchingEngine:
                 beyond = cap is not None and (
                     price > cap if order.side is Side.BUY else price < cap
                 )
-                if beyond or price <= 0:
+                if beyond or price <= ZERO:
                     self.close(book, order, OrderStatus.CANCELED, at_open, "beyond market band")
                     continue
                 remaining = order.quantity - order.filled_qty  # order.remaining
                 qty = remaining if budget is None else fill_quantity(remaining, budget, step)
-                if qty > 0:
+                if qty > ZERO:
                     self.fill(book, order, price, qty, False, at_open)
                     budget = None if budget is None else budget - qty
-                if order.status.is_live:
+                # A market order meets only its first bar, so it came here OPEN and is now
+                # FILLED, PARTIALLY_FILLED or still OPEN: live unless FILLED (is_live, cheaper)
+                if order.status is not OrderStatus.FILLED:
                     self.close(book, order, OrderStatus.CANCELED, at_open, "market order remainder")
                 continue
             hit = bar_match(order, bar)
@@ -270,7 +286,7 @@ class MatchingEngine:
             if hit is None:
                 continue
             qty = fill_quantity(order.remaining, budget, step)
-            if qty <= 0:
+            if qty <= ZERO:
                 continue
             price, maker = hit
             at = at_open + bar_span(bar.interval_s) if maker else at_open

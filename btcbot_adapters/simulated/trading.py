@@ -68,6 +68,7 @@ class TradingDesk:
     _band_down: Decimal
     _bars_mode: bool
     _half_spread: Decimal
+    _spread_free: bool
     _books: dict[Pair, PairBook]
     _wallet: Wallet
     _engine: MatchingEngine
@@ -159,6 +160,9 @@ class TradingDesk:
         if quotes:
             touch = book.quote
             reference = None if touch is None else touch.ask if buy else touch.bid
+        elif self._spread_free:  # touch_prices() of the last bar is (close, close)
+            last = book.last_bar
+            reference = None if last is None else last.close
         else:  # the prices of bar_quote(), without building the Quote
             cached = book.touch  # PairBook.touch_prices' cache, read inline when current
             if cached is not None and cached[0] is book.last_bar:

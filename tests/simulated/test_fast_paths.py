@@ -4,8 +4,9 @@ digits and exponent, same objects where identity is observable).
 Fast paths under test: the untaxed fee schedule (``FeeSchedule.untaxed``), price rounding
 through ``SymbolRules.round_price``, the incremental quick-reject summary
 (``PairBook.note_new`` and the skipped ``reindex`` after market-only bars), the idle fault
-plan (``FaultInjector.idle``), the pair memo by identity and the cached bar close in
-``now()``. Whole-exchange equivalence of the idle fast path is in ``test_properties``.
+plan (``FaultInjector.idle``), the pair memo by identity, the cached bar close in
+``now()``, the spread-free reference price of ``submit`` and the untaxed arithmetic of
+``MatchingEngine.fill``. Whole-exchange equivalence of the idle fast path is in ``test_properties``.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from hypothesis import strategies as st
 from btcbot_adapters.simulated import FaultRates, FeeSchedule, MatchMode, Operation
 from btcbot_adapters.simulated.faults import FaultInjector
 from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
+from btcbot_adapters.simulated.matching import MatchingEngine
 from btcbot_adapters.simulated.pricing import round_down, round_up, slipped_price
+from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_adapters.simulated.trading import PAIR_MEMO_LIMIT
+from btcbot_core.errors import OrderRejectedError
 from btcbot_core.market import Quote
 from btcbot_core.money import quantize_down, quantize_up
-from btcbot_core.orders import Side
+from btcbot_core.orders import OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.rules import SymbolRules
-from tests.simulated.helpers import BTCTRY, T0, bar, exchange, flat, limit, market
+from tests.simulated.helpers import BTCTRY, RULES, T0, bar, exchange, flat, limit, market
 
 # Zeros of several spellings: only a plain +0 (exponent -18..0) is "untaxed".
 tax_ratios = st.sampled_from(["0", "0.00", "0E+2", "-0", "0E-30", "0.2", "0.18", "1"])
@@ -93,6 +97,38 @@ def test_charge_fast_path_is_the_general_one(
         assert [exact(x) for x in got] == [exact(x) for x in want]
         for name in ("raw_fee", "fee_paid", "tax_paid"):
             assert exact(getattr(fast, name)) == exact(getattr(slow, name)), name
+
+
+@given(
+    fees=schedules(),
+    side=st.sampled_from(Side),
+    price=amounts,
+    qty=amounts,
+    maker=st.booleans(),
+)
+def test_untaxed_fill_equals_the_general_one(
+    fees: FeeSchedule, side: Side, price: Decimal, qty: Decimal, maker: bool
+) -> None:
+    """``fill`` without the zero tax terms: the same fill, balances and lock, digit for digit
+    (balances and lock start as whole numbers so no exponent hides in a sum)."""
+    big = Decimal(10**30)
+
+    def play() -> str:
+        wallet = Wallet({"TRY": big, "BTC": big})
+        lock_asset = "TRY" if side is Side.BUY else "BTC"
+        wallet.lock(lock_asset, big)
+        order = SimOrder(
+            "1", "c", BTCTRY, side, OrderType.MARKET, None, qty, T0, lock_asset, big, None
+        )
+        book = PairBook(RULES, 2)
+        book.live.append(order)
+        fill = MatchingEngine(wallet, fees, Decimal(0)).fill(book, order, price, qty, maker, T0)
+        return repr((fill, wallet.free, wallet.locked, order.lock_remaining, order.filled_qty))
+
+    fast = play()
+    with general():
+        slow = play()
+    assert fast == slow
 
 
 price_rules = st.builds(
@@ -200,3 +236,32 @@ def test_now_is_the_later_of_quote_time_and_bar_close_a_tie_keeps_the_quote_time
     ex.on_bar(flat(1, 1000))
     assert ex.now() == T0 + timedelta(minutes=2)
     assert ex.now() is ex.now()  # computed once per bar
+
+
+@given(
+    side=st.sampled_from(Side),
+    is_market=st.booleans(),
+    qty=st.sampled_from(["0.05", "0.1", "0.11", "0.5", "2"]),
+    ohlc=st.lists(st.integers(900, 1100), min_size=4, max_size=4),
+)
+def test_spread_free_reference_is_the_touch_price(
+    side: Side, is_market: bool, qty: str, ohlc: list[int]
+) -> None:
+    """Without a bar spread, ``submit`` takes the last close as its reference price instead
+    of ``touch_prices()``: the same checks, band cap, lock and balances, digit for digit."""
+    seen = []
+    for spread_free in (True, False):
+        ex = exchange({"TRY": "1000", "BTC": "1"})
+        assert ex._spread_free
+        ex._spread_free = spread_free  # False: the general path
+        o, c = ohlc[0], ohlc[1]
+        ex.on_bar(bar(0, o, max(ohlc), min(ohlc), c))
+        request = market("m", side, qty) if is_market else limit("l", side, ohlc[2], qty)
+        try:
+            ack = ex.submit(request)
+        except OrderRejectedError as err:
+            seen.append(repr((err.code, str(err))))
+            continue
+        order = ex._by_id[ack.exchange_order_id]
+        seen.append(repr((order.cap_price, order.lock_remaining, ex.balances())))
+    assert seen[0] == seen[1]

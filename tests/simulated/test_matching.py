@@ -146,6 +146,29 @@ def test_zero_volume_bar_fills_nothing_under_a_cap() -> None:
     assert fills(ex) == ()
 
 
+@pytest.mark.parametrize(
+    ("volume", "status", "filled"),
+    [
+        ("10", OrderStatus.FILLED, D("0.5")),  # budget 1: the whole order
+        ("1", OrderStatus.CANCELED, D("0.1")),  # budget 0.1: the rest is cancelled
+        ("0", OrderStatus.CANCELED, D(0)),  # no budget: cancelled unfilled
+    ],
+)
+def test_bar_mode_market_order_is_terminal_after_its_first_bar(
+    volume: str, status: OrderStatus, filled: Decimal
+) -> None:
+    """``on_bar`` cancels a market order's rest unless it FILLED (its shortcut for
+    ``is_live``): a full, a partial and an empty fill under a participation cap."""
+    ex = exchange(participation="0.1")
+    ex.on_bar(flat(0, 1000000))
+    ex.submit(market("m", Side.SELL, "0.5"))
+    ex.on_bar(bar(1, 1000000, 1000000, 1000000, 1000000, v=volume))
+    order = ex.order_by_client_id(BTCTRY, "m")
+    assert order is not None and (order.status, order.filled_qty) == (status, filled)
+    assert ex.open_orders([BTCTRY]) == [] and locked(ex, "BTC") == 0
+    assert free(ex, "BTC") == D(1) - filled
+
+
 # --- quote mode -------------------------------------------------------------------------------
 
 

@@ -8,9 +8,10 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from btcbot_adapters.simulated import FeeSchedule, MatchMode, SimulatedExchange
@@ -56,11 +57,26 @@ configs = st.fixed_dictionaries(
 
 
 def run(
-    config: dict[str, Any], steps: list[tuple[Any, ...]], *, armed: bool = False
+    config: dict[str, Any],
+    steps: list[tuple[Any, ...]],
+    *,
+    armed: bool = False,
+    general: bool = False,
+    log: list[str] | None = None,
 ) -> SimulatedExchange:
     """Play ``steps``. ``armed``: queue a fault for ``quotes()``, which is never called, so
-    the fault plan is not idle and every call takes the general (fault-checking) path."""
-    ex = SimulatedExchange([RULES], START, start=T0, seed=3, **config)
+    the fault plan is not idle and every call takes the general (fault-checking) path.
+    ``general``: turn off the exact shortcuts the exchange takes for a configuration (no tax,
+    no bar spread), so fees, fills and reference prices take the general code. ``log``
+    gets the balances' repr after every step."""
+    if general:
+        with mock.patch.object(
+            FeeSchedule, "untaxed", new_callable=mock.PropertyMock, return_value=False
+        ):
+            ex = SimulatedExchange([RULES], START, start=T0, seed=3, **config)
+        ex._spread_free = False
+    else:
+        ex = SimulatedExchange([RULES], START, start=T0, seed=3, **config)
     if armed:
         ex.faults.stale_next_quotes()
     quotes_mode = config["mode"] is MatchMode.QUOTES
@@ -88,6 +104,8 @@ def run(
             ex.cancel(PAIR, acks[step[1] % len(acks)])
         for balance in ex.balances().values():
             assert balance.free >= 0 and balance.locked >= 0, balance
+        if log is not None:
+            log.append(repr(ex.balances()))
     return ex
 
 
@@ -193,3 +211,40 @@ def test_idle_fault_plan_fast_path_equals_the_general_path(
         if int(cursor or 0) <= len(fast.all_fills(PAIR)):
             assert repr(fast.fills_since(PAIR, cursor)) == repr(slow.fills_since(PAIR, cursor))
     assert fast.now() == slow.now()
+
+
+@pytest.mark.property
+@settings(max_examples=max(50, settings().max_examples // 2))
+@given(config=configs, spread=st.sampled_from([0, 0, 30]), steps=actions)
+@example(  # untaxed taker fills of a buy and a sell, fees at 8 places (trailing zeros)
+    config={
+        "mode": MatchMode.BARS,
+        "fees": FeeSchedule(maker_bps=10, taker_bps=10),
+        "slippage_bps": 0,
+        "participation": None,
+    },
+    spread=0,
+    steps=[
+        ("market", Decimal("100.50"), Decimal("100.50"), Decimal("100.50"), Decimal(5)),
+        ("mkt", Side.BUY, Decimal("0.100")),
+        ("mkt", Side.SELL, Decimal("0.200")),
+        ("market", Decimal("100.40"), Decimal("100.60"), Decimal("100.50"), Decimal(5)),
+    ],
+)
+def test_configuration_shortcuts_equal_the_general_path(
+    config: dict[str, Any], spread: int, steps: list[tuple[Any, ...]]
+) -> None:
+    """Bit for bit (by repr) the same history with the untaxed and spread-free shortcuts as
+    with the general code (a taxed schedule's code at tax 0, touch prices at spread 0)."""
+    config = {**config, "bar_spread_bps": spread}
+    fast_log: list[str] = []
+    slow_log: list[str] = []
+    fast = run(config, steps, log=fast_log)
+    slow = run(config, steps, general=True, log=slow_log)
+    assert fast_log == slow_log  # balances step by step: exponents cannot hide in later sums
+    assert fast._engine._untaxed == fast.fee_schedule.untaxed
+    assert fast._spread_free == (spread == 0)
+    assert not slow._engine._untaxed and not slow._spread_free
+    for attr in ("all_fills", "all_orders"):
+        assert repr(getattr(fast, attr)(PAIR)) == repr(getattr(slow, attr)(PAIR))
+    assert repr(fast.balances()) == repr(slow.balances())
