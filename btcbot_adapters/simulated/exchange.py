@@ -127,8 +127,6 @@ class SimulatedExchange(TradingDesk):
         self._next_id = first_order_id
         self._by_id: dict[str, SimOrder] = {}
         self._by_client: dict[str, SimOrder] = {}
-        self._by_pair: dict[int, PairBook] = {}  # see TradingDesk._lookup
-        self._held_pairs: list[Pair] = []
         self._bars_mode = self._mode is MatchMode.BARS
         self._bar_close: tuple[Bar, datetime] | None = None  # now()'s cache
         self._pairs_memo: tuple[Sequence[Pair], tuple[tuple[Pair, PairBook], ...]] | None = None
@@ -186,7 +184,7 @@ class SimulatedExchange(TradingDesk):
         """:meth:`on_bar` for each of ``bars`` in order (one time step of a feed, in one
         call). A bar that is not after its pair's last one raises ``ValidationError``; the
         bars before it have been observed."""
-        by_pair, bars_mode = self._by_pair, self._bars_mode
+        books, bars_mode = self._books, self._bars_mode
         # The bar clock is the latest bar (by open time; a tie takes the later bar), kept in
         # a local and stored once per call: nothing below reads it, and the ``finally`` also
         # stores it when a bar is refused (the bars before it have been observed).
@@ -194,8 +192,8 @@ class SimulatedExchange(TradingDesk):
         clock_open = clock.open_time
         try:
             for bar in bars:
-                try:  # a subscript costs less than .get() here; see TradingDesk._lookup
-                    book = by_pair[id(bar.pair)]
+                try:  # (a subscript costs less than .get() here)
+                    book = books[bar.pair]
                 except KeyError:
                     book = self._book(bar.pair)
                 last = book.last_bar
@@ -244,7 +242,7 @@ class SimulatedExchange(TradingDesk):
     def bars(self, pair: Pair, interval_s: int, limit: int) -> Sequence[Bar]:
         """The last ``limit`` bars of ``interval_s`` seen by ``on_bar``, oldest first (at most
         ``history_limit``). Cheap for ``limit=1``, the per-cycle call of the pipeline."""
-        book = self._by_pair.get(id(pair)) or self._lookup(pair)
+        book = self._books.get(pair)
         if book is None or limit <= 0:
             return []
         if limit == 1:
@@ -286,7 +284,7 @@ class SimulatedExchange(TradingDesk):
             return memo[1]
         found = []
         for pair in pairs:
-            book = self._by_pair.get(id(pair)) or self._lookup(pair)
+            book = self._books.get(pair)
             if book is not None:
                 found.append((pair, book))
         entries = tuple(found)

@@ -7,8 +7,8 @@ checkers). Balances and locks are described in the exchange module's docstring.
 
 Hot-path note: the cycle benchmark calls ``submit``, ``open_orders`` and ``fills_since`` on
 almost every cycle with no fault armed, so each checks the fault plan inline
-(:meth:`~btcbot_adapters.simulated.faults.FaultInjector.idle`) and looks books up by pair
-identity (:meth:`TradingDesk._lookup`); both fall back to the general code otherwise.
+(:meth:`~btcbot_adapters.simulated.faults.FaultInjector.idle`) and falls back to the
+general code otherwise.
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ class MatchMode(enum.StrEnum):
     BARS = "BARS"
 
 
-#: Most pair objects remembered by identity before the memo is cleared (bounds its size when
-#: a caller builds a new, equal ``Pair`` for every call).
-PAIR_MEMO_LIMIT = 256
-
-
 class TradingDesk:
     """Order entry, cancels, lookups and fill pages of the simulated exchange (a mixin)."""
 
@@ -76,29 +71,13 @@ class TradingDesk:
     _next_id: int
     _by_id: dict[str, SimOrder]
     _by_client: dict[str, SimOrder]
-    _by_pair: dict[int, PairBook]
-    _held_pairs: list[Pair]
 
     def now(self) -> datetime:
         raise NotImplementedError  # SimulatedExchange.now
 
-    def _lookup(self, pair: Pair) -> PairBook | None:
-        """The book of ``pair`` (``None`` if not traded), memoised by object identity: an
-        attrs ``Pair``'s ``__hash__`` is a Python call, dearer than the rest of a quiet
-        ``on_bar``. Callers try ``self._by_pair.get(id(pair))`` first. Sound because every
-        memoised pair object is held in ``_held_pairs``, so its id cannot be reused."""
-        book = self._books.get(pair)
-        if book is not None:
-            if len(self._held_pairs) >= PAIR_MEMO_LIMIT:
-                self._held_pairs.clear()
-                self._by_pair.clear()
-            self._held_pairs.append(pair)
-            self._by_pair[id(pair)] = book
-        return book
-
     def _book(self, pair: Pair) -> PairBook:
         """The book of ``pair``; ``ValidationError`` if it is not traded here."""
-        book = self._by_pair.get(id(pair)) or self._lookup(pair)
+        book = self._books.get(pair)
         if book is None:
             raise ValidationError(f"{pair} is not traded on this simulated exchange")
         return book
@@ -138,7 +117,7 @@ class TradingDesk:
 
     def _accept(self, request: OrderRequest) -> SubmitAck:
         pair = request.pair
-        book = self._by_pair.get(id(pair)) or self._lookup(pair)
+        book = self._books.get(pair)
         if book is None:
             raise OrderRejectedError(
                 f"{pair} is not traded here", code=RejectCode.FAILED_ORDER_PARAMETER
@@ -244,9 +223,9 @@ class TradingDesk:
         if not self.faults.idle():
             self.faults.for_call(Operation.OPEN_ORDERS)
         out: list[ExchangeOrder] = []
-        by_pair = self._by_pair
+        books = self._books
         for pair in pairs:
-            book = by_pair.get(id(pair)) or self._lookup(pair)
+            book = books.get(pair)
             if book is not None and book.live:
                 out += [o.view() for o in book.live]  # views are cached per order
         return out
@@ -274,7 +253,7 @@ class TradingDesk:
         """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest
         first, at most ``fill_page_size``; the returned cursor continues after the page."""
         fault = None if self.faults.idle() else self.faults.for_call(Operation.FILLS)
-        book = self._by_pair.get(id(pair)) or self._book(pair)
+        book = self._book(pair)
         if fault is None:
             return book.page_after(cursor, self._page)
         start, page = book.fill_page(cursor, self._page)
