@@ -78,7 +78,8 @@ class Bar:
             raise ValidationError(f"{self.pair} bar: prices must be > 0 and volume >= 0")
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class MarketSnapshot:
     """What the market looked like at ``observed_at``: quotes and, in bar mode, last bars."""
 

@@ -59,7 +59,8 @@ class ExchangeOrder:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class SubmitAck:
     """What the exchange said when it accepted an order."""
 
@@ -68,7 +69,8 @@ class SubmitAck:
     accepted_at: datetime
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class FillPage:
     """Fills after a cursor; pass ``cursor`` back to get the next page (opaque string)."""
 

@@ -48,7 +48,8 @@ class LookupRequest:
     client_order_id: str
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class OrderUpdate:
     """A new state of one of our orders, with why it changed."""
 

@@ -32,7 +32,8 @@ from btcbot_core.rules import SymbolRules
 from btcbot_core.state import RiskMode
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Screened:
     """Intents that may proceed, and the ones stopped by mode, reconciliation or cancels."""
 
@@ -81,7 +82,8 @@ def screen(
     return Screened(tuple(kept), tuple(stopped))
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Decision:
     """Approved requests (``source[client_order_id]`` is the intent of each) and every
     intent dropped on the way, with reasons."""
@@ -91,7 +93,8 @@ class Decision:
     dropped: tuple[IntentOutcome, ...]
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class DecideInputs:
     """What sizing and checking need. ``cash`` is free TRY (``None`` when no buy needs it);
     ``trading_capital`` is ``None`` when self-financing is off; marks are TRY per unit."""

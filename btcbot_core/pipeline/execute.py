@@ -87,7 +87,8 @@ def check_execution(profile: StageProfile, trading: TradingPort) -> None:
         )
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class SendResult:
     """What happened to one request: the order's new state, its fate and why."""
 

@@ -37,7 +37,8 @@ def _aware(_inst: object, attribute: attrs.Attribute[datetime], value: datetime)
         raise ValidationError(f"{attribute.name} {value!r} must be a timezone-aware datetime")
 
 
-@attrs.frozen(slots=True)
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class StrategyContext:
     """Everything a strategy may look at for one cycle. Built once per cycle; cheap.
 
@@ -108,7 +109,8 @@ class PairNote:
     reason: Reason
 
 
-@attrs.frozen(slots=True)
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Proposal:
     """A strategy's answer for one cycle. Intents are ordered: sells before buys."""
 
