@@ -2,14 +2,16 @@
 
 Each store reads the unit's pending changes first and the committed state second (see
 :mod:`btcbot_adapters.memory.tables`); a part of the overlay the unit has not written yet
-is ``None``, and a write creates it. Idempotency mirrors the SQL adapter's unique
+is ``None``, and a write creates it. Every store of a unit of work shares its
+:class:`~btcbot_adapters.memory.tables.UnitView`. Idempotency mirrors the SQL adapter's unique
 constraints: event id, client order id, (pair, fill id), (run id, cycle).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import islice
 
 import attrs
 
@@ -17,8 +19,8 @@ from btcbot_adapters.memory.tables import (
     DELETED,
     UNSET,
     Activation,
-    InMemoryDatabase,
     OrderStateEvent,
+    UnitView,
     Working,
     newer_snapshot,
     pair_key,
@@ -30,9 +32,6 @@ from btcbot_core.orders import Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.ports import AppendResult
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
-
-#: Returns the unit's overlay; raises :class:`PersistenceError` outside ``with uow:``.
-WorkingSource = Callable[[], Working]
 
 #: Shared :class:`AppendResult` values by ``added << 8 | already_recorded`` (both < 256).
 _RESULTS: dict[int, AppendResult] = {}
@@ -52,12 +51,18 @@ def _append_result(added: int, already_recorded: int) -> AppendResult:
 
 
 class _Store:
-    def __init__(self, db: InMemoryDatabase, working: WorkingSource) -> None:
-        self._db = db
-        self._working = working
+    def __init__(self, unit: UnitView) -> None:
+        self._unit = unit
+        self._db = unit.db
+
+    def _working(self) -> Working:
+        """The unit's overlay (the hot paths inline ``unit.work or unit.current()``)."""
+        unit = self._unit
+        return unit.work or unit.current()
 
     def _write(self) -> Working:
-        work = self._working()
+        unit = self._unit
+        work = unit.work or unit.current()
         work.dirty = True
         return work
 
@@ -66,22 +71,19 @@ class InMemoryLedgerStore(_Store):
     """Ledger events with 1-based sequence numbers, and snapshots."""
 
     def append(self, events: Sequence[LedgerEvent]) -> AppendResult:
-        work = self._working()
-        committed = self._db.state
-        seen = committed.event_seq
-        pending, seq = work.events, work.event_seq
-        base = len(committed.events)
+        unit = self._unit
+        work = unit.work or unit.current()
+        seen = self._db.state.event_ids
+        pending = work.events
         added = 0
         for event in events:
             event_id = event.event_id
-            if event_id in seen or (seq is not None and event_id in seq):
+            if event_id in seen or (pending is not None and event_id in pending):
                 continue
-            if pending is None or seq is None:  # the unit's first event
-                pending = work.events = []
-                seq = work.event_seq = {}
+            if pending is None:  # the unit's first event
+                pending = work.events = {}
                 work.dirty = True
-            pending.append(event)
-            seq[event_id] = base + len(pending)
+            pending[event_id] = event
             added += 1
         return _append_result(added, len(events) - added)
 
@@ -98,7 +100,7 @@ class InMemoryLedgerStore(_Store):
         for index in range(max(event_count, 0), end):
             yield committed[index]
         if work.events is not None:
-            yield from work.events[max(event_count - end, 0) :]
+            yield from islice(work.events.values(), max(event_count - end, 0), None)
 
     def save_snapshot(self, snapshot: LedgerSnapshot) -> None:
         stored = self.count()
@@ -127,7 +129,8 @@ class InMemoryOrderStore(_Store):
         return self._db.state.orders.get(client_order_id)
 
     def add(self, order: Order) -> bool:
-        work = self._working()
+        unit = self._unit
+        work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
         if (pending is not None and cid in pending) or cid in self._db.state.orders:
@@ -136,7 +139,8 @@ class InMemoryOrderStore(_Store):
         return True
 
     def update(self, order: Order) -> None:
-        work = self._working()
+        unit = self._unit
+        work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
         if (pending is None or cid not in pending) and cid not in self._db.state.orders:
@@ -174,27 +178,35 @@ class InMemoryOrderStore(_Store):
 
     def history(self, client_order_id: str) -> list[OrderStateEvent]:
         """The audit trail of one order, oldest first (not part of the port)."""
-        entries = [*self._db.state.order_events, *(self._working().order_events or ())]
-        return [OrderStateEvent(*e) for e in entries if e[0] == client_order_id]
+        work = self._working()
+        written = self._db.state.order_events
+        if work.orders is not None:
+            written = [*written, *work.order_events]
+        return [
+            OrderStateEvent(o.client_order_id, o.status, o.updated_at, o.reason)
+            for o in written
+            if o.client_order_id == client_order_id
+        ]
 
 
 def _store(work: Working, order: Order) -> None:
-    """Write ``order`` and its audit-trail entry into the overlay."""
+    """Write ``order`` into the overlay and onto its audit trail."""
     work.dirty = True
-    orders, trail = work.orders, work.order_events
-    if orders is None or trail is None:  # the unit's first order write
+    orders = work.orders
+    if orders is None:  # the unit's first order write creates both parts
         orders = work.orders = {}
-        trail = work.order_events = []
-    cid = order.client_order_id
-    orders[cid] = order
-    trail.append((cid, order.status, order.updated_at, order.reason))
+        work.order_events = [order]
+    else:
+        work.order_events.append(order)
+    orders[order.client_order_id] = order
 
 
 class InMemoryFillStore(_Store):
     """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
-        work = self._working()
+        unit = self._unit
+        work = unit.work or unit.current()
         key = (pair_key(fill.pair.base, fill.pair.quote), fill.fill_id)
         pending = work.fills
         if pending is None:
@@ -238,7 +250,8 @@ class InMemoryCycleStore(_Store):
     """Finished cycles keyed by (run id, cycle)."""
 
     def record(self, cycle: CycleRecord) -> bool:
-        work = self._working()
+        unit = self._unit
+        work = unit.work or unit.current()
         key = (cycle.run_id, cycle.cycle)
         pending = work.cycles
         if (pending is not None and key in pending) or key in self._db.state.cycles:

@@ -20,7 +20,7 @@ import attrs
 from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import LedgerSnapshot
 from btcbot_core.ledger_events import LedgerEvent
-from btcbot_core.orders import Fill, Order, OrderStatus
+from btcbot_core.orders import TERMINAL_STATUSES, Fill, Order, OrderStatus
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
 
 #: Marks "not changed by this unit" (``None`` is a legitimate value for some slots).
@@ -53,12 +53,6 @@ class Activation:
     reason: str
 
 
-#: One audit-trail entry as stored: (client order id, status, at, reason). A plain tuple is
-#: far cheaper to build on every order write than an :class:`OrderStateEvent`; the events
-#: are built only when the trail is read (:meth:`InMemoryOrderStore.history`).
-StateEntry = tuple[str, OrderStatus, datetime, str]
-
-
 def newer_snapshot(a: LedgerSnapshot | None, b: LedgerSnapshot | None) -> LedgerSnapshot | None:
     """The snapshot with the higher event count; ``b`` (the later saved) on a tie."""
     if a is None:
@@ -73,11 +67,14 @@ class Committed:
     """Everything committed. Mutated only by :meth:`InMemoryDatabase.publish`."""
 
     events: list[LedgerEvent] = attrs.Factory(list)
-    event_seq: dict[str, int] = attrs.Factory(dict)
+    event_ids: set[str] = attrs.Factory(set)
     snapshot: LedgerSnapshot | None = None
     orders: dict[str, Order] = attrs.Factory(dict)
     live_ids: dict[str, None] = attrs.Factory(dict)  # ordered set of non-terminal orders
-    order_events: list[StateEntry] = attrs.Factory(list)
+    # The audit trail: every state an order was written in, in order. Orders are frozen, so
+    # the written objects themselves are kept (no entry is built on a write); the trail's
+    # :class:`OrderStateEvent` values are built only when it is read.
+    order_events: list[Order] = attrs.Factory(list)
     fills: dict[tuple[str, str], Fill] = attrs.Factory(dict)  # (BASE_QUOTE, fill id)
     cursors: dict[str, str] = attrs.Factory(dict)
     cycles: dict[tuple[str, int], CycleRecord] = attrs.Factory(dict)
@@ -95,9 +92,12 @@ class Working:
 
     One is made per ``with uow:`` (and per use after a commit), so it is a plain slotted
     object and each part is ``None`` until the unit first writes to it: a typical unit
-    writes two or three of the fourteen parts, and allocating the others (and folding them
-    on publish) was most of the fake's cost in backtests. ``events``/``event_seq`` and
-    ``orders``/``order_events`` are created together. ``dirty`` is set by every write.
+    writes two or three of the parts, and allocating the others (and folding them on
+    publish) was most of the fake's cost in backtests. ``order_events`` is created with
+    ``orders`` and read only when ``orders`` is not ``None`` (until then the slot is unset:
+    one fewer slot to fill per unit and one fewer check per publish). ``events`` maps event
+    id to event in append order (the order is the sequence). ``dirty`` is set by every
+    write.
     """
 
     __slots__ = (
@@ -108,7 +108,6 @@ class Working:
         "cursors",
         "cycles",
         "dirty",
-        "event_seq",
         "events",
         "fills",
         "order_events",
@@ -118,14 +117,14 @@ class Working:
         "snapshot",
     )
 
+    order_events: list[Order]  # only while ``orders`` is not None: see the class docstring
+
     def __init__(self, base_version: int) -> None:
         self.base_version = base_version
         self.dirty = False
-        self.events: list[LedgerEvent] | None = None
-        self.event_seq: dict[str, int] | None = None
+        self.events: dict[str, LedgerEvent] | None = None
         self.snapshot: LedgerSnapshot | None = None
         self.orders: dict[str, Order] | None = None
-        self.order_events: list[StateEntry] | None = None
         self.fills: dict[tuple[str, str], Fill] | None = None
         self.cursors: dict[str, object] | None = None  # value or DELETED
         self.cycles: dict[tuple[str, int], CycleRecord] | None = None
@@ -166,24 +165,52 @@ class InMemoryDatabase:
             self.version += 1
 
 
+class UnitView:
+    """What an :class:`~btcbot_adapters.memory.InMemoryUnitOfWork` shares with its stores:
+    its database, whether it is inside ``with``, and its overlay (``None`` until first use
+    after entering, a commit or a rollback).
+
+    Stores read the overlay as ``unit.work or unit.current()``: the attribute read settles
+    the common case (inside ``with``, already begun) without a call.
+    """
+
+    __slots__ = ("active", "db", "work")
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self.db = db
+        self.active = False
+        self.work: Working | None = None
+
+    def current(self) -> Working:
+        """The unit's overlay, begun on the current committed version on first use;
+        :class:`PersistenceError` outside ``with uow:``."""
+        work = self.work
+        if work is not None:
+            return work
+        if not self.active:
+            raise PersistenceError("unit of work used outside 'with uow:'")
+        work = self.work = self.db.begin()  # first use after a commit or rollback
+        return work
+
+
 def _fold(state: Committed, work: Working) -> None:
     """Apply ``work`` to ``state``; parts the unit never wrote are ``None`` and skipped."""
-    events, event_seq = work.events, work.event_seq
-    if events is not None and event_seq is not None:
-        state.events.extend(events)
-        state.event_seq.update(event_seq)
+    events = work.events
+    if events is not None:
+        state.events.extend(events.values())
+        state.event_ids.update(events)
     if work.snapshot is not None:
         state.snapshot = newer_snapshot(state.snapshot, work.snapshot)
-    orders, order_events = work.orders, work.order_events
-    if orders is not None and order_events is not None:
+    orders = work.orders
+    if orders is not None:
         state.orders.update(orders)
         live_ids = state.live_ids
         for cid, order in orders.items():
-            if order.status.is_terminal:
+            if order.status in TERMINAL_STATUSES:  # OrderStatus.is_terminal, without a call
                 live_ids.pop(cid, None)
             else:
                 live_ids[cid] = None
-        state.order_events.extend(order_events)
+        state.order_events.extend(work.order_events)
     if work.fills is not None:
         state.fills.update(work.fills)
     if work.cursors is not None:

@@ -20,7 +20,7 @@ from btcbot_adapters.memory.stores import (
     InMemoryParameterStore,
     InMemoryRiskStore,
 )
-from btcbot_adapters.memory.tables import InMemoryDatabase, Working
+from btcbot_adapters.memory.tables import InMemoryDatabase, UnitView
 from btcbot_core.errors import PersistenceError
 
 
@@ -34,31 +34,21 @@ class InMemoryUnitOfWork:
 
     def __init__(self, db: InMemoryDatabase | None = None) -> None:
         self.db = db if db is not None else InMemoryDatabase()
-        self._active = False
-        self._work: Working | None = None
-        args = (self.db, self._current)
-        self.ledger = InMemoryLedgerStore(*args)
-        self.orders = InMemoryOrderStore(*args)
-        self.fills = InMemoryFillStore(*args)
-        self.cycles = InMemoryCycleStore(*args)
-        self.capital = InMemoryCapitalStore(*args)
-        self.risk = InMemoryRiskStore(*args)
-        self.parameters = InMemoryParameterStore(*args)
-
-    def _current(self) -> Working:
-        work = self._work
-        if work is not None:  # the common case: inside ``with``, already begun
-            return work
-        if not self._active:
-            raise PersistenceError("unit of work used outside 'with uow:'")
-        work = self._work = self.db.begin()  # first use after a commit or rollback
-        return work
+        unit = self._unit = UnitView(self.db)  # shared with the stores
+        self.ledger = InMemoryLedgerStore(unit)
+        self.orders = InMemoryOrderStore(unit)
+        self.fills = InMemoryFillStore(unit)
+        self.cycles = InMemoryCycleStore(unit)
+        self.capital = InMemoryCapitalStore(unit)
+        self.risk = InMemoryRiskStore(unit)
+        self.parameters = InMemoryParameterStore(unit)
 
     def __enter__(self) -> Self:
-        if self._active:
+        unit = self._unit
+        if unit.active:
             raise PersistenceError("unit of work is already active (no nesting)")
-        self._active = True
-        self._work = self.db.begin()
+        unit.active = True
+        unit.work = self.db.begin()
         return self
 
     def __exit__(
@@ -67,22 +57,25 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._active = False
-        self._work = None
+        unit = self._unit
+        unit.active = False
+        unit.work = None
 
     def commit(self) -> None:
         """Publish every change of this unit; the unit stays open on the new state (its view
         of it is taken on the next use)."""
-        work = self._work
+        unit = self._unit
+        work = unit.work
         if work is None:  # nothing used since the last commit or rollback: nothing to publish
-            if not self._active:
+            if not unit.active:
                 raise PersistenceError("unit of work used outside 'with uow:'")
             return
         self.db.publish(work)  # on a conflict the unit keeps its changes, as before
-        self._work = None
+        unit.work = None
 
     def rollback(self) -> None:
         """Discard uncommitted changes; the unit stays open on the committed state."""
-        if not self._active:
+        unit = self._unit
+        if not unit.active:
             raise PersistenceError("unit of work used outside 'with uow:'")
-        self._work = None
+        unit.work = None

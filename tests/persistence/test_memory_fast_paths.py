@@ -8,6 +8,7 @@ commit), so a conflicting commit is detected exactly as before.
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from btcbot_adapters.memory import InMemoryDatabase, InMemoryUnitOfWork, OrderStateEvent
@@ -20,9 +21,7 @@ from .factories import BTCTRY, at, cycle, deposit, fill, order
 
 _PARTS = (
     "events",
-    "event_seq",
     "orders",
-    "order_events",
     "fills",
     "cursors",
     "cycles",
@@ -49,13 +48,14 @@ def test_a_unit_entered_and_left_without_use_publishes_nothing() -> None:
 def test_a_new_overlay_has_no_parts_and_a_write_creates_only_its_own() -> None:
     db = InMemoryDatabase()
     with InMemoryUnitOfWork(db) as uow:
-        work = uow._current()
+        work = uow._unit.current()
         assert _unwritten(work) == set(_PARTS) and not work.dirty
         assert work.capital is UNSET and work.risk is UNSET and work.snapshot is None
         uow.fills.add(fill("t1"))
         assert _unwritten(work) == set(_PARTS) - {"fills"} and work.dirty
         uow.orders.add(order("o1"))
-        assert _unwritten(work) == set(_PARTS) - {"fills", "orders", "order_events"}
+        assert _unwritten(work) == set(_PARTS) - {"fills", "orders"}
+        assert work.order_events == [order("o1")]  # created with ``orders``
         uow.commit()
     with InMemoryUnitOfWork(db) as uow:
         assert uow.fills.has(BTCTRY, "t1") and uow.orders.get("o1") == order("o1")
@@ -73,7 +73,7 @@ def test_reads_of_unwritten_parts_see_the_committed_state() -> None:
         uow.cycles.record(cycle("run1", 3))
         uow.commit()
     with InMemoryUnitOfWork(db) as uow:
-        assert _unwritten(uow._current()) == set(_PARTS)
+        assert _unwritten(uow._unit.current()) == set(_PARTS)
         assert [e.event_id for e in uow.ledger.events_after(1)] == ["dep-2"]
         assert uow.ledger.count() == 2
         assert [o.client_order_id for o in uow.orders.live()] == ["o1"]
@@ -102,8 +102,8 @@ def test_a_duplicate_write_leaves_the_unit_clean(write: object) -> None:
         uow.commit()
     with InMemoryUnitOfWork(db) as uow:
         write(uow)  # type: ignore[operator]
-        assert not uow._current().dirty
-        assert _unwritten(uow._current()) == set(_PARTS)
+        assert not uow._unit.current().dirty
+        assert _unwritten(uow._unit.current()) == set(_PARTS)
         uow.commit()
     assert db.version == 1
 
@@ -223,3 +223,34 @@ def test_append_results_are_exact_for_small_and_large_batches() -> None:
         assert (again.added, again.already_recorded) == (0, 300)
         assert uow.ledger.count() == 302
         assert [e.event_id for e in uow.ledger.events_after(300)] == ["dep-301", "dep-302"]
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_publish_keeps_exactly_the_non_terminal_orders_live(status: OrderStatus) -> None:
+    # The fold tests membership of TERMINAL_STATUSES directly, not OrderStatus.is_terminal.
+    db = InMemoryDatabase()
+    written = attrs.evolve(order("o1"), status=status)
+    with InMemoryUnitOfWork(db) as uow:
+        uow.orders.add(order("o1"))
+        uow.commit()
+        uow.orders.update(written)
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.orders.live() == ([] if status.is_terminal else [written])
+    assert ("o1" in db.state.live_ids) is not status.is_terminal
+
+
+def test_events_after_reads_across_committed_and_pending_events_in_order() -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        uow.ledger.append([deposit(1), deposit(2)])
+        uow.commit()
+        result = uow.ledger.append([deposit(3), deposit(2), deposit(4), deposit(3)])
+        assert (result.added, result.already_recorded) == (2, 2)
+        ids = {n: [e.event_id for e in uow.ledger.events_after(n)] for n in range(-1, 6)}
+        assert ids[-1] == ids[0] == ["dep-1", "dep-2", "dep-3", "dep-4"]
+        assert ids[1] == ["dep-2", "dep-3", "dep-4"]
+        assert ids[3] == ["dep-4"] and ids[4] == ids[5] == []
+        uow.commit()
+    assert [e.event_id for e in db.state.events] == ["dep-1", "dep-2", "dep-3", "dep-4"]
+    assert db.state.event_ids == {"dep-1", "dep-2", "dep-3", "dep-4"}
