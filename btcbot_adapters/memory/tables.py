@@ -90,14 +90,13 @@ class Committed:
 class Working:
     """A unit of work's pending changes (an overlay over :class:`Committed`).
 
-    One is made per ``with uow:`` (and per use after a commit), so it is a plain slotted
-    object and each part is ``None`` until the unit first writes to it: a typical unit
-    writes two or three of the parts, and allocating the others (and folding them on
-    publish) was most of the fake's cost in backtests. ``order_events`` is created with
-    ``orders`` and read only when ``orders`` is not ``None`` (until then the slot is unset:
-    one fewer slot to fill per unit and one fewer check per publish). ``events`` maps event
-    id to event in append order (the order is the sequence). ``dirty`` is set by every
-    write.
+    A unit begins one per ``with uow:`` (and per use after a commit), so it is a plain
+    slotted object, each part is ``None`` until the unit first writes to it (a typical unit
+    writes two or three of the parts), and :meth:`InMemoryDatabase.publish` empties the
+    parts it publishes, so the unit's next view reuses the object. ``order_events`` is
+    created with ``orders`` and read only when ``orders`` is not ``None`` (until then the
+    slot is unset: one fewer check per publish). ``events`` maps event id to event in
+    append order (the order is the sequence). ``dirty`` is set by every write.
     """
 
     __slots__ = (
@@ -143,15 +142,21 @@ class InMemoryDatabase:
         self.state = Committed()
         self.version = 0
 
-    def begin(self) -> Working:
-        """An empty overlay based on the current committed version."""
-        return Working(self.version)
+    def begin(self, reuse: Working | None = None) -> Working:
+        """An empty overlay based on the current committed version: ``reuse`` (an overlay
+        that :meth:`publish` emptied) or a new one."""
+        if reuse is None:
+            return Working(self.version)
+        reuse.base_version = self.version
+        return reuse
 
     def publish(self, work: Working) -> None:
-        """Fold ``work`` into the committed state, all of it or nothing.
+        """Move ``work``'s changes into the committed state, all of them or none.
 
         A unit without writes publishes nothing and never conflicts; a unit with writes
-        whose base version is no longer current gets a retryable :class:`PersistenceError`.
+        whose base version is no longer current gets a retryable :class:`PersistenceError`
+        and keeps its changes. On return ``work`` is empty (an overlay without writes has
+        no parts), so its unit may :meth:`begin` it again.
         """
         if not work.dirty:  # the overlay is private to its unit: no lock needed to read it
             return
@@ -161,7 +166,7 @@ class InMemoryDatabase:
                     "in-memory database changed since this unit of work began; retry the unit",
                     retryable=True,
                 )
-            _fold(self.state, work)
+            _move(self.state, work)
             self.version += 1
 
 
@@ -171,15 +176,24 @@ class UnitView:
     after entering, a commit or a rollback).
 
     Stores read the overlay as ``unit.work or unit.current()``: the attribute read settles
-    the common case (inside ``with``, already begun) without a call.
+    the common case (inside ``with``, already begun) without a call. ``spare`` is the
+    overlay the unit's last commit emptied: the next :meth:`begin` reuses it instead of
+    building a new one (a unit is begun for nearly every write of a backtest).
     """
 
-    __slots__ = ("active", "db", "work")
+    __slots__ = ("active", "db", "spare", "work")
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self.db = db
         self.active = False
         self.work: Working | None = None
+        self.spare: Working | None = None
+
+    def begin(self) -> Working:
+        """Start the unit's overlay on the current committed version."""
+        work = self.work = self.db.begin(self.spare)
+        self.spare = None
+        return work
 
     def current(self) -> Working:
         """The unit's overlay, begun on the current committed version on first use;
@@ -189,18 +203,20 @@ class UnitView:
             return work
         if not self.active:
             raise PersistenceError("unit of work used outside 'with uow:'")
-        work = self.work = self.db.begin()  # first use after a commit or rollback
-        return work
+        return self.begin()  # first use after a commit or rollback
 
 
-def _fold(state: Committed, work: Working) -> None:
-    """Apply ``work`` to ``state``; parts the unit never wrote are ``None`` and skipped."""
+def _move(state: Committed, work: Working) -> None:
+    """Apply ``work`` to ``state`` and empty ``work``; parts the unit never wrote are
+    ``None`` (``UNSET`` for the scalars) and skipped."""
     events = work.events
     if events is not None:
         state.events.extend(events.values())
         state.event_ids.update(events)
+        work.events = None
     if work.snapshot is not None:
         state.snapshot = newer_snapshot(state.snapshot, work.snapshot)
+        work.snapshot = None
     orders = work.orders
     if orders is not None:
         state.orders.update(orders)
@@ -211,14 +227,20 @@ def _fold(state: Committed, work: Working) -> None:
             else:
                 live_ids[cid] = None
         state.order_events.extend(work.order_events)
-    if work.fills is not None:
-        state.fills.update(work.fills)
-    if work.cursors is not None:
-        for pair, cursor in work.cursors.items():
+        work.orders = None
+        del work.order_events
+    fills = work.fills
+    if fills is not None:
+        state.fills.update(fills)
+        work.fills = None
+    cursors = work.cursors
+    if cursors is not None:
+        for pair, cursor in cursors.items():
             if cursor is DELETED:
                 state.cursors.pop(pair, None)
             else:
                 state.cursors[pair] = str(cursor)
+        work.cursors = None
     cycles = work.cycles
     if cycles is not None:
         state.cycles.update(cycles)
@@ -228,13 +250,20 @@ def _fold(state: Committed, work: Working) -> None:
             best = run_last.get(record.run_id)
             if best is None or record.cycle > best.cycle:
                 run_last[record.run_id] = record
+        work.cycles = None
     if work.capital is not UNSET:
         state.capital = work.capital  # type: ignore[assignment]
+        work.capital = UNSET
     if work.risk is not UNSET:
         state.risk = work.risk  # type: ignore[assignment]
+        work.risk = UNSET
     if work.parameters is not None:
         state.parameters.update(work.parameters)
+        work.parameters = None
     if work.active_version is not UNSET:
         state.active_version = work.active_version  # type: ignore[assignment]
+        work.active_version = UNSET
     if work.activations is not None:
         state.activations.extend(work.activations)
+        work.activations = None
+    work.dirty = False

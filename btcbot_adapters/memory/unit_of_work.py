@@ -48,7 +48,7 @@ class InMemoryUnitOfWork:
         if unit.active:
             raise PersistenceError("unit of work is already active (no nesting)")
         unit.active = True
-        unit.work = self.db.begin()
+        unit.begin()
         return self
 
     def __exit__(
@@ -71,7 +71,8 @@ class InMemoryUnitOfWork:
                 raise PersistenceError("unit of work used outside 'with uow:'")
             return
         self.db.publish(work)  # on a conflict the unit keeps its changes, as before
-        unit.work = None
+        unit.work = None  # the next use takes a new view of the committed state ...
+        unit.spare = work  # ... in the overlay that publish emptied
 
     def rollback(self) -> None:
         """Discard uncommitted changes; the unit stays open on the committed state."""

@@ -14,8 +14,9 @@ import pytest
 from btcbot_adapters.memory import InMemoryDatabase, InMemoryUnitOfWork, OrderStateEvent
 from btcbot_adapters.memory.tables import UNSET, Working
 from btcbot_core.errors import PersistenceError
+from btcbot_core.ledger import CostMethod, Ledger
 from btcbot_core.orders import OrderStatus
-from btcbot_core.state import CapitalState
+from btcbot_core.state import CapitalState, ParameterSet, RiskState
 
 from .factories import BTCTRY, at, cycle, deposit, fill, order
 
@@ -254,3 +255,66 @@ def test_events_after_reads_across_committed_and_pending_events_in_order() -> No
         uow.commit()
     assert [e.event_id for e in db.state.events] == ["dep-1", "dep-2", "dep-3", "dep-4"]
     assert db.state.event_ids == {"dep-1", "dep-2", "dep-3", "dep-4"}
+
+
+_UNSET_SLOT = object()
+
+
+def _parts(work: Working) -> dict[str, object]:
+    """Every slot but the base version (``_UNSET_SLOT`` for an unset one)."""
+    names = set(Working.__slots__) - {"base_version"}
+    return {name: getattr(work, name, _UNSET_SLOT) for name in names}
+
+
+def test_publish_empties_every_part_and_the_next_view_reuses_the_overlay() -> None:
+    db = InMemoryDatabase()
+    ledger = Ledger(CostMethod.FIFO)
+    ledger.apply_many([deposit(1)])
+    capital = CapitalState(trading_capital="100", treasury="0", checkpoint_event_count=0)
+    params = ParameterSet(version=1, values={}, created_at=at(0))
+    with InMemoryUnitOfWork(db) as uow:
+        work = uow._unit.current()
+        uow.ledger.append([deposit(1)])  # a write to every part of the overlay
+        uow.ledger.save_snapshot(ledger.snapshot())
+        uow.orders.add(order("o1"))
+        uow.fills.add(fill("t1"))
+        uow.fills.set_cursor(BTCTRY, "c1")
+        uow.cycles.record(cycle("run1", 1))
+        uow.capital.save(capital)
+        uow.risk.save(RiskState())
+        uow.parameters.add(params)
+        uow.parameters.activate(1, at(1), "go")
+        assert not any(value is None or value is UNSET for value in _parts(work).values())
+        uow.commit()
+        assert uow._unit.work is None and uow._unit.spare is work
+        assert _parts(work) == _parts(Working(0))  # emptied as if new
+        uow.ledger.append([deposit(2)])  # the next view reuses it, on the new version
+        assert uow._unit.work is work and uow._unit.spare is None
+        assert work.base_version == db.version == 1 and work.dirty
+        assert list(work.events or ()) == ["dep-2"] and work.orders is None
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.ledger.count() == 2 and uow.orders.get("o1") == order("o1")
+        assert uow.fills.cursor(BTCTRY) == "c1" and uow.cycles.last() == cycle("run1", 1)
+        assert uow.capital.load() == capital and uow.risk.load() == RiskState()
+        assert uow.parameters.active() == attrs.evolve(params, active=True)
+        latest = uow.ledger.latest_snapshot()
+        assert latest is not None and latest.event_count == 1
+
+
+def test_an_overlay_is_reused_only_after_a_successful_commit() -> None:
+    db = InMemoryDatabase()
+    first, second = InMemoryUnitOfWork(db), InMemoryUnitOfWork(db)
+    with first:
+        first.ledger.append([deposit(1)])
+        work = first._unit.work
+        with second:
+            second.ledger.append([deposit(2)])
+            second.commit()
+        with pytest.raises(PersistenceError):
+            first.commit()  # a conflict: the unit keeps its changes and its overlay
+        assert first._unit.work is work and first._unit.spare is None
+        assert work is not None and list(work.events or ()) == ["dep-1"]
+        first.rollback()  # discarded, not reused
+        assert first._unit.work is None and first._unit.spare is None
+        assert first.ledger.count() == 1 and first._unit.work is not work
