@@ -17,9 +17,11 @@ def test_a_unit_whose_base_changed_cannot_commit_its_writes() -> None:
         first.ledger.append([deposit(1)])
         second.ledger.append([deposit(2)])
         first.commit()
+        assert not db.lock.locked()
         with pytest.raises(PersistenceError) as err:
             second.commit()
         assert err.value.retryable
+        assert not db.lock.locked()  # released on a conflict too (acquire/release, not with)
     with InMemoryUnitOfWork(db) as uow:
         assert [e.event_id for e in uow.ledger.events_after(0)] == ["dep-1"]
 
