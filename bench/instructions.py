@@ -3,10 +3,12 @@
 Wall-clock rates on a shared VM drift by 10 % or more within minutes; the number of machine
 instructions a cycle executes does not. This runs ``cycle_bench.py`` under callgrind for
 ``--cycles`` cycles and, separately, only its bar generation, and prints the difference per
-cycle: the cost of ``exchange.on_bars`` plus ``run_cycle``. Use it to compare two commits
-(it is deterministic to well under 0.1 % with ``PYTHONHASHSEED=0``, which it sets); quote
-wall-clock rates from ``cycle_bench.py`` itself. Needs ``valgrind`` on the PATH; about a
-minute for the default 10,000 cycles.
+cycle: the cost of ``exchange.on_bars`` plus ``run_cycle``. Both runs end with
+``os._exit(0)``, the run's objects still alive: freeing the stores' history at exit is not a
+cycle's cost, and it moved with every change of object lifetimes (1,000 - 2,000 instructions
+per cycle). Use it to compare two commits (repeatable to a few hundred instructions per cycle
+with ``PYTHONHASHSEED=0``, which it sets); quote wall-clock rates from ``cycle_bench.py``
+itself. Needs ``valgrind`` on the PATH; about a minute for the default 10,000 cycles.
 
     .venv/bin/python bench/instructions.py
 """
@@ -24,8 +26,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 _BARS_ONLY = (
-    "import sys; sys.path.insert(0, {here!r}); import cycle_bench\n"
+    "import os, sys; sys.path.insert(0, {here!r}); import cycle_bench\n"
     "for _rows in cycle_bench.bar_chunks({cycles}, {seed}): pass\n"
+    "os._exit(0)\n"
+)
+#: cycle_bench's run, its objects kept (``build`` is wrapped to hold them), with no teardown.
+_CYCLES = (
+    "import os, sys; sys.path.insert(0, {here!r}); import cycle_bench\n"
+    "kept = []\n"
+    "build = cycle_bench.build\n"
+    "cycle_bench.build = lambda cycles: kept.append(build(cycles)) or kept[-1]\n"
+    "sys.argv = ['cycle_bench', '--no-calibrate', '--cycles', '{cycles}', '--seed', '{seed}']\n"
+    "cycle_bench.main()\n"
+    "sys.stdout.flush()\n"
+    "os._exit(0)\n"
 )
 
 
@@ -57,9 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    bench = [str(HERE / "cycle_bench.py"), "--no-calibrate"]
-    bench += ["--cycles", str(args.cycles), "--seed", str(args.seed)]
-    total = count(bench)
+    total = count(["-c", _CYCLES.format(here=str(HERE), cycles=args.cycles, seed=args.seed)])
     bars = count(["-c", _BARS_ONLY.format(here=str(HERE), cycles=args.cycles, seed=args.seed)])
     per_cycle = (total - bars) / args.cycles
     print(f"cycles={args.cycles:,}  {per_cycle:,.0f} instructions per cycle (on_bars + run_cycle)")
