@@ -9,7 +9,8 @@ from __future__ import annotations
 import attrs
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Reason:
     """One explained decision: ``code`` is stable, ``detail`` is for humans."""
 

@@ -28,7 +28,8 @@ def fill_event_id(fill: Fill) -> str:
     return f"fill:{fill.pair.symbol}:{fill.fill_id}"
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class FillEvent:
     """A trade of ours, with its fee and tax (charged in ``fill.fee_asset``).
 

@@ -18,7 +18,8 @@ class CostMethod(enum.StrEnum):
     AVERAGE = "AVERAGE"
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Position:
     """Holdings of one asset: ``quantity`` units costing ``cost_basis`` TRY in total."""
 

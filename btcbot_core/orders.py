@@ -85,7 +85,8 @@ TRANSITIONS: Final[Mapping[OrderStatus, frozenset[OrderStatus]]] = {
 }
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class OrderIntent:
     """What a strategy wants: unquantised, without an id.
 
@@ -109,7 +110,8 @@ class OrderIntent:
             raise ValidationError("a LIMIT intent needs a price; a MARKET intent has none")
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class OrderRequest:
     """A quantised, approved order ready to send; ``client_order_id`` is deterministic."""
 
@@ -134,7 +136,8 @@ class OrderRequest:
         return None if self.price is None else self.price * self.quantity
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class Fill:
     """One execution of one of our orders.
 

@@ -51,7 +51,8 @@ class IntentOutcome:
     quantity: Decimal | None = None
 
 
-@attrs.frozen
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class CapitalView:
     trading_capital: Decimal
     treasury: Decimal

@@ -101,7 +101,8 @@ class CancelIntent:
     reason: Reason
 
 
-@attrs.frozen(slots=True)
+# Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
+@attrs.frozen(slots=False)
 class PairNote:
     """Why nothing (or less than usual) was proposed for ``pair``."""
 
