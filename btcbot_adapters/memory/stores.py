@@ -94,13 +94,16 @@ class InMemoryLedgerStore(_Store):
 
     def events_after(self, event_count: int) -> Iterator[LedgerEvent]:
         """Events with sequence number > ``event_count``, committed ones first, in order."""
-        work = self._working()
+        # Both parts are taken when reading starts: a commit while the caller is still
+        # reading moves the pending events into the state and hands the overlay object to
+        # the unit's next view, whose events must not show up here.
+        pending = self._working().events
         committed = self._db.state.events
         end = len(committed)
         for index in range(max(event_count, 0), end):
             yield committed[index]
-        if work.events is not None:
-            yield from islice(work.events.values(), max(event_count - end, 0), None)
+        if pending is not None:
+            yield from islice(pending.values(), max(event_count - end, 0), None)
 
     def save_snapshot(self, snapshot: LedgerSnapshot) -> None:
         stored = self.count()

@@ -259,6 +259,22 @@ def test_events_after_reads_across_committed_and_pending_events_in_order() -> No
     assert db.state.event_ids == {"dep-1", "dep-2", "dep-3", "dep-4"}
 
 
+def test_a_reader_started_before_a_commit_sees_the_events_of_its_start() -> None:
+    # A commit hands the emptied overlay to the unit's next view: a generator that started
+    # reading before it must neither lose its own pending events nor show the next view's.
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as uow:
+        uow.ledger.append([deposit(1)])
+        uow.commit()
+        uow.ledger.append([deposit(2)])
+        reader = uow.ledger.events_after(0)
+        assert next(reader).event_id == "dep-1"
+        uow.commit()
+        uow.ledger.append([deposit(3)])
+        assert [e.event_id for e in reader] == ["dep-2"]
+        uow.commit()
+
+
 _UNSET_SLOT = object()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -21,7 +22,7 @@ BASE = RiskState(
     updated_at=T0,
 )
 #: One different value per compared field.
-CHANGES = {
+CHANGES: dict[str, Any] = {
     "mode": RiskMode.OBSERVE_ONLY,
     "mode_since": datetime(2024, 1, 2, tzinfo=UTC),
     "cooldown_until": T0,
