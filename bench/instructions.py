@@ -34,8 +34,10 @@ _BARS_ONLY = (
 _CYCLES = (
     "import os, sys; sys.path.insert(0, {here!r}); import cycle_bench\n"
     "kept = []\n"
-    "build = cycle_bench.build\n"
-    "cycle_bench.build = lambda cycles: kept.append(build(cycles)) or kept[-1]\n"
+    "def build(cycles, _build=cycle_bench.build):\n"
+    "    kept.append(_build(cycles))\n"
+    "    return kept[-1]\n"
+    "cycle_bench.build = build\n"
     "sys.argv = ['cycle_bench', '--no-calibrate', '--cycles', '{cycles}', '--seed', '{seed}']\n"
     "cycle_bench.main()\n"
     "sys.stdout.flush()\n"

@@ -22,8 +22,9 @@ from btcbot_core.trading_day import day_start_utc, resolve_timezone, trading_day
 
 class CalmCheck:
     """:func:`calm_state` for one parameters object, with what depends only on the parameters
-    (the thresholds, which metrics have one, the trading day of the last ``now``) worked out
-    once. The pipeline keeps one per session for the whole run."""
+    (the thresholds, which metrics have one, the trading day of the last ``now``, the calm
+    reasons per loss streak) worked out once. The pipeline keeps one per session for the
+    whole run."""
 
     __slots__ = (
         "_reasons",

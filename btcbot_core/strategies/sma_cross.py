@@ -144,7 +144,8 @@ class SmaCrossStrategy:
         state.last_open = _NEVER if last_open is None else last_open
 
     def _resolve(self, pair: Pair, universe: tuple[Pair, ...]) -> _PairState | None:
-        """Slow path: the state of a pair object not seen before (None: not traded)."""
+        """Slow path: the state of a pair not seen since the universe was set (None: not
+        traded)."""
         if len(self._by_pair) > _PAIR_CACHE_LIMIT:  # pairs outside the universe: bounded
             self._by_pair.clear()
         state = self._by_pair[pair] = self._state(pair) if pair in universe else None
