@@ -33,27 +33,31 @@ from btcbot_core.pair import Pair
 from btcbot_core.ports import AppendResult
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
 
-#: Shared :class:`AppendResult` values by ``added << 8 | already_recorded`` (both < 256).
-_RESULTS: dict[int, AppendResult] = {}
+#: Shared :class:`AppendResult` values of the small outcomes, at ``added << 4 |
+#: already_recorded`` (both < 16). Results are frozen values, so one shared instance per
+#: outcome is indistinguishable from a new one and saves building (and allocating) one on
+#: every append, the most frequent write of a backtest.
+_RESULTS: tuple[AppendResult, ...] = tuple(
+    AppendResult(added=key >> 4, already_recorded=key & 15) for key in range(256)
+)
+
+#: :func:`pair_key` per pair (assets are letters and digits: the text ``BASE/QUOTE`` names
+#: one pair, so the memo cannot mix two), spared on every fill and cursor write.
+_PAIR_KEYS: dict[Pair, str] = {}
 
 
-def _append_result(added: int, already_recorded: int) -> AppendResult:
-    """The outcome of an append. Results are frozen values, so one shared instance per small
-    outcome is indistinguishable from a new one and saves building (and allocating) one on
-    every append, the most frequent write of a backtest."""
-    if added >= 256 or already_recorded >= 256:
-        return AppendResult(added=added, already_recorded=already_recorded)
-    key = added << 8 | already_recorded
-    result = _RESULTS.get(key)
-    if result is None:  # a race only builds an equal value twice
-        result = _RESULTS[key] = AppendResult(added=added, already_recorded=already_recorded)
-    return result
+def _key_of(pair: Pair) -> str:
+    """``pair_key(pair.base, pair.quote)``, remembered (hot paths read the memo inline)."""
+    key = _PAIR_KEYS.get(pair)
+    if key is None:
+        key = _PAIR_KEYS[pair] = pair_key(pair.base, pair.quote)
+    return key
 
 
 class _Store:
     def __init__(self, unit: UnitView) -> None:
         self._unit = unit
-        self._db = unit.db
+        self._state = unit.state  # the committed state (the same object for the db's life)
 
     def _working(self) -> Working:
         """The unit's overlay (the hot paths inline ``unit.work or unit.current()``)."""
@@ -73,7 +77,7 @@ class InMemoryLedgerStore(_Store):
     def append(self, events: Sequence[LedgerEvent]) -> AppendResult:
         unit = self._unit
         work = unit.work or unit.current()
-        seen = self._db.state.event_ids
+        seen = self._state.event_ids
         pending = work.events
         added = 0
         for event in events:
@@ -85,11 +89,14 @@ class InMemoryLedgerStore(_Store):
                 work.dirty = True
             pending[event_id] = event
             added += 1
-        return _append_result(added, len(events) - added)
+        already = len(events) - added
+        if added < 16 and already < 16:
+            return _RESULTS[added << 4 | already]
+        return AppendResult(added=added, already_recorded=already)
 
     def count(self) -> int:
         pending = self._working().events
-        stored = len(self._db.state.events)
+        stored = len(self._state.events)
         return stored if pending is None else stored + len(pending)
 
     def events_after(self, event_count: int) -> Iterator[LedgerEvent]:
@@ -98,7 +105,7 @@ class InMemoryLedgerStore(_Store):
         # reading moves the pending events into the state and hands the overlay object to
         # the unit's next view, whose events must not show up here.
         pending = self._working().events
-        committed = self._db.state.events
+        committed = self._state.events
         end = len(committed)
         for index in range(max(event_count, 0), end):
             yield committed[index]
@@ -114,10 +121,11 @@ class InMemoryLedgerStore(_Store):
             )
         work = self._write()
         work.snapshot = newer_snapshot(work.snapshot, snapshot)
+        work.rare = True
 
     def latest_snapshot(self) -> LedgerSnapshot | None:
         """The snapshot with the highest event count (the later one on a tie)."""
-        return newer_snapshot(self._db.state.snapshot, self._working().snapshot)
+        return newer_snapshot(self._state.snapshot, self._working().snapshot)
 
 
 class InMemoryOrderStore(_Store):
@@ -129,16 +137,25 @@ class InMemoryOrderStore(_Store):
             order = pending.get(client_order_id)
             if order is not None:
                 return order
-        return self._db.state.orders.get(client_order_id)
+        return self._state.orders.get(client_order_id)
 
     def add(self, order: Order) -> bool:
         unit = self._unit
         work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
-        if (pending is not None and cid in pending) or cid in self._db.state.orders:
+        if pending is None:
+            if cid in self._state.orders:
+                return False
+            # the unit's first order write creates both parts (_store, inlined)
+            work.orders = {cid: order}
+            work.order_events = [order]
+        elif cid in pending or cid in self._state.orders:
             return False
-        _store(work, order)
+        else:
+            pending[cid] = order
+            work.order_events.append(order)
+        work.dirty = True
         return True
 
     def update(self, order: Order) -> None:
@@ -146,14 +163,23 @@ class InMemoryOrderStore(_Store):
         work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
-        if (pending is None or cid not in pending) and cid not in self._db.state.orders:
-            raise PersistenceError(f"order {cid} is not recorded; add it first")
-        _store(work, order)
+        if pending is None:
+            if cid not in self._state.orders:
+                raise PersistenceError(f"order {cid} is not recorded; add it first")
+            # the unit's first order write creates both parts (_store, inlined)
+            work.orders = {cid: order}
+            work.order_events = [order]
+        else:
+            if cid not in pending and cid not in self._state.orders:
+                raise PersistenceError(f"order {cid} is not recorded; add it first")
+            pending[cid] = order
+            work.order_events.append(order)
+        work.dirty = True
 
     def live(self) -> Sequence[Order]:
         """Non-terminal orders, oldest first (by creation time, then client order id)."""
         pending = self._working().orders
-        committed = self._db.state
+        committed = self._state
         if pending is None:
             live = [committed.orders[cid] for cid in committed.live_ids]
         else:
@@ -165,7 +191,7 @@ class InMemoryOrderStore(_Store):
         """Per (pair, side), the latest ``updated_at`` of an order that is not REJECTED
         (a scan of every order: meant for start-up)."""
         pending = self._working().orders or {}
-        committed = self._db.state.orders
+        committed = self._state.orders
         latest: dict[tuple[Pair, Side], datetime] = {}
         for source in (committed, pending):
             for cid, order in source.items():
@@ -182,7 +208,7 @@ class InMemoryOrderStore(_Store):
     def history(self, client_order_id: str) -> list[OrderStateEvent]:
         """The audit trail of one order, oldest first (not part of the port)."""
         work = self._working()
-        written = self._db.state.order_events
+        written = self._state.order_events
         if work.orders is not None:
             written = [*written, *work.order_events]
         return [
@@ -192,61 +218,61 @@ class InMemoryOrderStore(_Store):
         ]
 
 
-def _store(work: Working, order: Order) -> None:
-    """Write ``order`` into the overlay and onto its audit trail."""
-    work.dirty = True
-    orders = work.orders
-    if orders is None:  # the unit's first order write creates both parts
-        orders = work.orders = {}
-        work.order_events = [order]
-    else:
-        work.order_events.append(order)
-    orders[order.client_order_id] = order
-
-
 class InMemoryFillStore(_Store):
     """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
         unit = self._unit
         work = unit.work or unit.current()
-        key = (pair_key(fill.pair.base, fill.pair.quote), fill.fill_id)
+        pair = fill.pair
+        key = (_PAIR_KEYS.get(pair) or _key_of(pair), fill.fill_id)
         pending = work.fills
         if pending is None:
-            if key in self._db.state.fills:
+            if key in self._state.fills:
                 return False
-            pending = work.fills = {}
-        elif key in pending or key in self._db.state.fills:
+            work.fills = {key: fill}
+        elif key in pending or key in self._state.fills:
             return False
+        else:
+            pending[key] = fill
         work.dirty = True
-        pending[key] = fill
         return True
 
     def has(self, pair: Pair, fill_id: str) -> bool:
-        key = (pair_key(pair.base, pair.quote), fill_id)
+        key = (_PAIR_KEYS.get(pair) or _key_of(pair), fill_id)
         pending = self._working().fills
-        return (pending is not None and key in pending) or key in self._db.state.fills
+        return (pending is not None and key in pending) or key in self._state.fills
 
     def cursor(self, pair: Pair) -> str | None:
-        key = pair_key(pair.base, pair.quote)
+        key = _PAIR_KEYS.get(pair) or _key_of(pair)
         cursors = self._working().cursors
         pending = UNSET if cursors is None else cursors.get(key, UNSET)
         if pending is DELETED:
             return None
         if pending is not UNSET:
-            return str(pending)
-        return self._db.state.cursors.get(key)
+            return pending  # type: ignore[return-value]  # a str: see set_cursor
+        return self._state.cursors.get(key)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
-        work = self._write()
-        if work.cursors is None:
-            work.cursors = {}
-        work.cursors[pair_key(pair.base, pair.quote)] = DELETED if cursor is None else cursor
+        unit = self._unit
+        work = unit.work or unit.current()
+        work.dirty = True
+        key = _PAIR_KEYS.get(pair) or _key_of(pair)
+        if cursor is None:  # a deletion: publish folds it in with the rare parts
+            value: object = DELETED
+            work.rare = True
+        else:
+            value = str(cursor)  # (a str, as the committed state keeps it)
+        cursors = work.cursors
+        if cursors is None:
+            work.cursors = {key: value}
+        else:
+            cursors[key] = value
 
     def all(self) -> list[Fill]:
         """Every fill in recording order (not part of the port)."""
         pending = self._working().fills
-        return [*self._db.state.fills.values(), *(pending.values() if pending else ())]
+        return [*self._state.fills.values(), *(pending.values() if pending else ())]
 
 
 class InMemoryCycleStore(_Store):
@@ -257,18 +283,21 @@ class InMemoryCycleStore(_Store):
         work = unit.work or unit.current()
         key = (cycle.run_id, cycle.cycle)
         pending = work.cycles
-        if (pending is not None and key in pending) or key in self._db.state.cycles:
-            return False
         if pending is None:
-            pending = work.cycles = {}
+            if key in self._state.cycles:
+                return False
+            work.cycles = {key: cycle}
+        elif key in pending or key in self._state.cycles:
+            return False
+        else:
+            pending[key] = cycle
         work.dirty = True
-        pending[key] = cycle
         return True
 
     def last(self, run_id: str | None = None) -> CycleRecord | None:
         """With ``run_id``: that run's highest cycle; without: the last cycle recorded."""
         pending = self._working().cycles or {}
-        committed = self._db.state
+        committed = self._state
         if run_id is None:
             return next(reversed(pending.values()), None) or committed.last_cycle
         best = committed.run_last.get(run_id)
@@ -281,19 +310,25 @@ class InMemoryCycleStore(_Store):
 class InMemoryCapitalStore(_Store):
     def load(self) -> CapitalState | None:
         pending = self._working().capital
-        return self._db.state.capital if pending is UNSET else pending  # type: ignore[return-value]
+        return self._state.capital if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: CapitalState) -> None:
-        self._write().capital = state
+        unit = self._unit
+        work = unit.work or unit.current()
+        work.dirty = True
+        work.capital = state
 
 
 class InMemoryRiskStore(_Store):
     def load(self) -> RiskState | None:
         pending = self._working().risk
-        return self._db.state.risk if pending is UNSET else pending  # type: ignore[return-value]
+        return self._state.risk if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: RiskState) -> None:
-        self._write().risk = state
+        unit = self._unit
+        work = unit.work or unit.current()
+        work.dirty = True
+        work.risk = state
 
 
 class InMemoryParameterStore(_Store):
@@ -302,11 +337,11 @@ class InMemoryParameterStore(_Store):
     def _get(self, version: int) -> ParameterSet | None:
         pending = self._working().parameters
         params = None if pending is None else pending.get(version)
-        return params if params is not None else self._db.state.parameters.get(version)
+        return params if params is not None else self._state.parameters.get(version)
 
     def active(self) -> ParameterSet | None:
         pending = self._working().active_version
-        version = self._db.state.active_version if pending is UNSET else pending
+        version = self._state.active_version if pending is UNSET else pending
         params = None if version is None else self._get(version)  # type: ignore[arg-type]
         return None if params is None else attrs.evolve(params, active=True)
 
@@ -315,6 +350,7 @@ class InMemoryParameterStore(_Store):
         if self._get(params.version) is not None:
             raise PersistenceError(f"parameter set version {params.version} already exists")
         work = self._write()
+        work.rare = True
         if work.parameters is None:
             work.parameters = {}
         work.parameters[params.version] = attrs.evolve(params, active=False)
@@ -325,6 +361,7 @@ class InMemoryParameterStore(_Store):
         if self._get(version) is None:
             raise PersistenceError(f"parameter set version {version} does not exist")
         work = self._write()
+        work.rare = True
         if work.activations is None:
             work.activations = []
         work.active_version = version

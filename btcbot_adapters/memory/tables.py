@@ -90,13 +90,17 @@ class Committed:
 class Working:
     """A unit of work's pending changes (an overlay over :class:`Committed`).
 
-    A unit begins one per ``with uow:`` (and per use after a commit), so it is a plain
-    slotted object, each part is ``None`` until the unit first writes to it (a typical unit
-    writes two or three of the parts), and :meth:`InMemoryDatabase.publish` empties the
-    parts it publishes, so the unit's next view reuses the object. ``order_events`` is
-    created with ``orders`` and read only when ``orders`` is not ``None`` (until then the
-    slot is unset: one fewer check per publish). ``events`` maps event id to event in
-    append order (the order is the sequence). ``dirty`` is set by every write.
+    Each :class:`UnitView` keeps one for its whole life: a commit empties the parts it
+    publishes (:meth:`InMemoryDatabase.publish`) and the unit's next view begins on the same
+    object; a unit left with unpublished writes (rollback, leaving ``with``) gets a new one.
+    It is a plain slotted object, each part is ``None`` until the unit first writes to it (a
+    typical unit writes two or three of the parts). ``order_events`` is created with
+    ``orders`` and read only when ``orders`` is not ``None`` (until then the slot is unset:
+    one fewer check per publish). ``events`` maps event id to event in append order (the
+    order is the sequence). ``dirty`` is set by every write; ``rare`` by a write of the
+    parts a cycle never writes (snapshot, parameters, activations, a deleted cursor), which
+    publish then skips with one test. ``cursors`` holds texts, or ``DELETED`` (then ``rare``
+    is set).
     """
 
     __slots__ = (
@@ -112,6 +116,7 @@ class Working:
         "order_events",
         "orders",
         "parameters",
+        "rare",
         "risk",
         "snapshot",
     )
@@ -121,11 +126,12 @@ class Working:
     def __init__(self, base_version: int) -> None:
         self.base_version = base_version
         self.dirty = False
+        self.rare = False
         self.events: dict[str, LedgerEvent] | None = None
         self.snapshot: LedgerSnapshot | None = None
         self.orders: dict[str, Order] | None = None
         self.fills: dict[tuple[str, str], Fill] | None = None
-        self.cursors: dict[str, object] | None = None  # value or DELETED
+        self.cursors: dict[str, object] | None = None  # text or DELETED
         self.cycles: dict[tuple[str, int], CycleRecord] | None = None
         self.capital: object = UNSET
         self.risk: object = UNSET
@@ -148,7 +154,9 @@ class InMemoryDatabase:
         A unit without writes publishes nothing and never conflicts; a unit with writes
         whose base version is no longer current gets a retryable :class:`PersistenceError`
         and keeps its changes. On return ``work`` is empty (an overlay without writes has
-        no parts), so its unit may begin it again (:meth:`UnitView.begin`).
+        no parts), so its unit may begin it again (:meth:`UnitView.begin`). Parts the unit
+        never wrote are ``None`` (``UNSET`` for the scalars) and skipped; the usual parts
+        are moved here, in one call per commit, the rare ones by :func:`_move_rare`.
         """
         if not work.dirty:  # the overlay is private to its unit: no lock needed to read it
             return
@@ -158,40 +166,77 @@ class InMemoryDatabase:
                     "in-memory database changed since this unit of work began; retry the unit",
                     retryable=True,
                 )
-            _move(self.state, work)
+            state = self.state
+            orders = work.orders
+            if orders is not None:
+                state.orders.update(orders)
+                live_ids = state.live_ids
+                for cid, order in orders.items():
+                    if order.status in TERMINAL_STATUSES:  # OrderStatus.is_terminal, no call
+                        live_ids.pop(cid, None)
+                    else:
+                        live_ids[cid] = None
+                state.order_events.extend(work.order_events)
+                work.orders = None
+                del work.order_events
+            cycles = work.cycles
+            if cycles is not None:
+                state.cycles.update(cycles)
+                run_last = state.run_last
+                for record in cycles.values():
+                    best = run_last.get(record.run_id)
+                    if best is None or record.cycle > best.cycle:
+                        run_last[record.run_id] = record
+                state.last_cycle = record
+                work.cycles = None
+            events = work.events
+            if events is not None:
+                state.events.extend(events.values())
+                state.event_ids.update(events)
+                work.events = None
+            fills = work.fills
+            if fills is not None:
+                state.fills.update(fills)
+                work.fills = None
+            if work.rare:  # (first: it also takes the cursors when one was deleted)
+                _move_rare(state, work)
+            cursors = work.cursors
+            if cursors is not None:  # only texts here (see _move_rare)
+                state.cursors.update(cursors)  # type: ignore[arg-type]
+                work.cursors = None
+            if work.capital is not UNSET:
+                state.capital = work.capital  # type: ignore[assignment]
+                work.capital = UNSET
+            if work.risk is not UNSET:
+                state.risk = work.risk  # type: ignore[assignment]
+                work.risk = UNSET
+            work.dirty = False
             self.version += 1
 
 
 class UnitView:
     """What an :class:`~btcbot_adapters.memory.InMemoryUnitOfWork` shares with its stores:
-    its database, whether it is inside ``with``, and its overlay (``None`` until first use
-    after entering, a commit or a rollback).
+    its database and committed state, whether it is inside ``with``, and its overlay:
+    ``work`` is ``None`` until first use after entering, a commit or a rollback, and then
+    ``overlay``, the one :class:`Working` the unit keeps (see its docstring).
 
     Stores read the overlay as ``unit.work or unit.current()``: the attribute read settles
-    the common case (inside ``with``, already begun) without a call. ``spare`` is the
-    overlay the unit's last commit emptied: the next :meth:`begin` reuses it instead of
-    building a new one (a unit is begun for nearly every write of a backtest).
+    the common case (inside ``with``, already begun) without a call.
     """
 
-    __slots__ = ("active", "db", "spare", "work")
+    __slots__ = ("active", "db", "overlay", "state", "work")
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self.db = db
+        self.state = db.state  # never replaced: publish folds changes into it in place
         self.active = False
         self.work: Working | None = None
-        self.spare: Working | None = None
+        self.overlay = Working(0)
 
     def begin(self) -> Working:
-        """Start the unit's overlay on the current committed version (in the spare overlay
-        when there is one)."""
-        version = self.db.version
-        work = self.spare
-        if work is None:
-            work = Working(version)
-        else:
-            work.base_version = version
-            self.spare = None
-        self.work = work
+        """Start the unit's overlay on the current committed version."""
+        work = self.work = self.overlay
+        work.base_version = self.db.version
         return work
 
     def current(self) -> Working:
@@ -204,58 +249,30 @@ class UnitView:
             raise PersistenceError("unit of work used outside 'with uow:'")
         return self.begin()  # first use after a commit or rollback
 
+    def discard(self) -> None:
+        """End the unit's view, dropping its unpublished writes (rollback, leaving ``with``):
+        an overlay with writes is replaced by a new, empty one."""
+        work = self.work
+        if work is not None:
+            self.work = None
+            if work.dirty:
+                self.overlay = Working(0)
 
-def _move(state: Committed, work: Working) -> None:
-    """Apply ``work`` to ``state`` and empty ``work``; parts the unit never wrote are
-    ``None`` (``UNSET`` for the scalars) and skipped."""
-    events = work.events
-    if events is not None:
-        state.events.extend(events.values())
-        state.event_ids.update(events)
-        work.events = None
-    if work.snapshot is not None:
-        state.snapshot = newer_snapshot(state.snapshot, work.snapshot)
-        work.snapshot = None
-    orders = work.orders
-    if orders is not None:
-        state.orders.update(orders)
-        live_ids = state.live_ids
-        for cid, order in orders.items():
-            if order.status in TERMINAL_STATUSES:  # OrderStatus.is_terminal, without a call
-                live_ids.pop(cid, None)
-            else:
-                live_ids[cid] = None
-        state.order_events.extend(work.order_events)
-        work.orders = None
-        del work.order_events
-    fills = work.fills
-    if fills is not None:
-        state.fills.update(fills)
-        work.fills = None
+
+def _move_rare(state: Committed, work: Working) -> None:
+    """The rest of :meth:`InMemoryDatabase.publish`: the parts a cycle never writes, and
+    the cursors when one of them was deleted (``DELETED`` among them)."""
     cursors = work.cursors
     if cursors is not None:
         for pair, cursor in cursors.items():
             if cursor is DELETED:
                 state.cursors.pop(pair, None)
             else:
-                state.cursors[pair] = str(cursor)
+                state.cursors[pair] = cursor  # type: ignore[assignment]  # a str
         work.cursors = None
-    cycles = work.cycles
-    if cycles is not None:
-        state.cycles.update(cycles)
-        run_last = state.run_last
-        for record in cycles.values():
-            state.last_cycle = record
-            best = run_last.get(record.run_id)
-            if best is None or record.cycle > best.cycle:
-                run_last[record.run_id] = record
-        work.cycles = None
-    if work.capital is not UNSET:
-        state.capital = work.capital  # type: ignore[assignment]
-        work.capital = UNSET
-    if work.risk is not UNSET:
-        state.risk = work.risk  # type: ignore[assignment]
-        work.risk = UNSET
+    if work.snapshot is not None:
+        state.snapshot = newer_snapshot(state.snapshot, work.snapshot)
+        work.snapshot = None
     if work.parameters is not None:
         state.parameters.update(work.parameters)
         work.parameters = None
@@ -265,4 +282,4 @@ def _move(state: Committed, work: Working) -> None:
     if work.activations is not None:
         state.activations.extend(work.activations)
         work.activations = None
-    work.dirty = False
+    work.rare = False

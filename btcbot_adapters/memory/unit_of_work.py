@@ -48,7 +48,8 @@ class InMemoryUnitOfWork:
         if unit.active:
             raise PersistenceError("unit of work is already active (no nesting)")
         unit.active = True
-        unit.begin()
+        work = unit.work = unit.overlay  # UnitView.begin, inlined
+        work.base_version = self.db.version
         return self
 
     def __exit__(
@@ -59,7 +60,8 @@ class InMemoryUnitOfWork:
     ) -> None:
         unit = self._unit
         unit.active = False
-        unit.work = None
+        if unit.work is not None:  # (after a commit it is None: nothing to discard)
+            unit.discard()
 
     def commit(self) -> None:
         """Publish every change of this unit; the unit stays open on the new state (its view
@@ -70,13 +72,13 @@ class InMemoryUnitOfWork:
             if not unit.active:
                 raise PersistenceError("unit of work used outside 'with uow:'")
             return
-        self.db.publish(work)  # on a conflict the unit keeps its changes, as before
-        unit.work = None  # the next use takes a new view of the committed state ...
-        unit.spare = work  # ... in the overlay that publish emptied
+        if work.dirty:  # (publish's own first test, without the call for a read-only unit)
+            self.db.publish(work)  # on a conflict the unit keeps its changes, as before
+        unit.work = None  # the next use begins the emptied overlay on the new state
 
     def rollback(self) -> None:
         """Discard uncommitted changes; the unit stays open on the committed state."""
         unit = self._unit
         if not unit.active:
             raise PersistenceError("unit of work used outside 'with uow:'")
-        unit.work = None
+        unit.discard()

@@ -304,10 +304,10 @@ def test_publish_empties_every_part_and_the_next_view_reuses_the_overlay() -> No
         uow.parameters.activate(1, at(1), "go")
         assert not any(value is None or value is UNSET for value in _parts(work).values())
         uow.commit()
-        assert uow._unit.work is None and uow._unit.spare is work
+        assert uow._unit.work is None and uow._unit.overlay is work
         assert _parts(work) == _parts(Working(0))  # emptied as if new
         uow.ledger.append([deposit(2)])  # the next view reuses it, on the new version
-        assert uow._unit.work is work and uow._unit.spare is None
+        assert uow._unit.work is work and uow._unit.overlay is work
         assert work.base_version == db.version == 1 and work.dirty
         assert list(work.events or ()) == ["dep-2"] and work.orders is None
         uow.commit()
@@ -331,8 +331,28 @@ def test_an_overlay_is_reused_only_after_a_successful_commit() -> None:
             second.commit()
         with pytest.raises(PersistenceError):
             first.commit()  # a conflict: the unit keeps its changes and its overlay
-        assert first._unit.work is work and first._unit.spare is None
+        assert first._unit.work is work and first._unit.overlay is work
         assert work is not None and list(work.events or ()) == ["dep-1"]
         first.rollback()  # discarded, not reused
-        assert first._unit.work is None and first._unit.spare is None
+        assert first._unit.work is None and first._unit.overlay is not work
         assert first.ledger.count() == 1 and first._unit.work is not work
+        assert list(work.events or ()) == ["dep-1"]  # the discarded overlay is left as it was
+
+
+def test_leaving_with_unpublished_writes_replaces_the_overlay_and_a_clean_one_is_kept() -> None:
+    db = InMemoryDatabase()
+    uow = InMemoryUnitOfWork(db)
+    with uow:
+        assert uow.ledger.count() == 0  # a read only: the overlay stays clean
+        clean = uow._unit.work
+    assert uow._unit.work is None and uow._unit.overlay is clean
+    with uow:
+        uow.ledger.append([deposit(1)])
+        uow.orders.add(order("o1"))
+    assert uow._unit.overlay is not clean  # the writes left with the old overlay
+    assert _parts(uow._unit.overlay) == _parts(Working(0))
+    with uow:
+        assert uow.ledger.count() == 0 and uow.orders.get("o1") is None
+        uow.ledger.append([deposit(2)])
+        uow.commit()
+    assert [e.event_id for e in db.state.events] == ["dep-2"] and db.state.orders == {}
