@@ -12,7 +12,7 @@ two to the same verdict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -37,7 +37,7 @@ def single_request_clears(
     now: datetime,
     marks: Mapping[Pair, Decimal],
     positions: Mapping[str, Position],
-    open_orders: Sequence[Order],
+    open_orders: Iterable[Order],
     last_order_at: Mapping[tuple[Pair, Side], datetime],
     params: RiskPolicyParams,
     cancelling: frozenset[str] = frozenset(),

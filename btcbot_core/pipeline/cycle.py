@@ -11,26 +11,27 @@ skips reconciliation (in simulations), allocation and execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
 
+from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.decisions import Reason
 from btcbot_core.ledger import VALUATION_ASSET
 from btcbot_core.money import ZERO
 from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.assess import assess_risk, checkpoint_capital
-from btcbot_core.pipeline.decide import DecideInputs, decide, screen
+from btcbot_core.pipeline.decide import DecideInputs, decide, decide_single, screen
 from btcbot_core.pipeline.execute import (
     Gate,
     cancel_one,
     check_execution,
     paper_on_real,
-    send_one,
+    send_order,
 )
 from btcbot_core.pipeline.ingest import (
     Booked,
@@ -53,6 +54,12 @@ from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
 #: capital and risk state current, skips the ``commit_cycle`` call (which would write
 #: nothing). Tests turn it off to hold the two paths to identical stores.
 SKIP_IDLE_COMMITS = True
+
+#: A cycle with one intent in normal mode on an unblocked pair decides it with
+#: ``decide_single`` and submits it with ``_Cycle._submit_one``, without building the
+#: screen's sets, the decide inputs and the general loops' containers. Tests turn it off to
+#: hold the two paths to identical reports and stores.
+SINGLE_INTENT_PATH = True
 
 #: The timings of an untimed cycle (shared: read-only).
 _NO_TIMINGS: Mapping[str, float] = MappingProxyType({})
@@ -89,7 +96,9 @@ def run_cycle(
     profile with simulated execution is composed with a trading port that is not simulated
     (see :func:`check_execution`).
     """
-    check_execution(profile, ports.trading)
+    if profile.simulated_execution and getattr(ports.trading, "simulated", False) is not True:
+        # (check_execution's test inline: its two calls on every cycle cost more than it)
+        check_execution(profile, ports.trading)
     if session is None or session.stale:
         fresh = CycleSession.open(ports.uow, params, profile)
         if session is not None:
@@ -234,50 +243,108 @@ class _Cycle:
             cancelled, cancel_blocked = self._cancel(proposal.cancels)
         submitted: tuple[str, ...] = ()
         s.last_submits = s.last_rejects = 0
-        if proposal.intents:
-            blocked = frozenset(booked.blocked).union(
-                plan.blocked_pairs if plan is not None else ()
-            )
-            # A pair with a cancel this cycle gets no new order until the exchange has
-            # confirmed it next cycle: a cancel can lose the race to a fill (or be refused),
-            # and a replacement beside a still-working order would double the exposure.
-            screened = screen(proposal.intents, risk.mode, blocked, frozenset(self.cancel_pairs))
-            self.outcomes.extend(screened.stopped)
-            pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
+        intents = proposal.intents
+        if intents:
+            plan_blocked = plan.blocked_pairs if plan is not None else ()
+            # The usual shape: one intent in normal mode, on a pair nothing blocks (screen's
+            # own shortcut, tested here without building its sets and result).
+            one = intents[0] if len(intents) == 1 and risk.mode is RiskMode.NORMAL else None
+            if one is not None and (
+                not SINGLE_INTENT_PATH
+                or one.pair in booked.blocked
+                or one.pair in plan_blocked
+                or one.pair in self.cancel_pairs
+            ):
+                one = None
+            if one is not None:
+                kept: tuple[OrderIntent, ...] = intents
+                needs_cash = one.side is Side.BUY
+            else:
+                # A pair with a cancel this cycle gets no new order until the exchange has
+                # confirmed it next cycle: a cancel can lose the race to a fill (or be
+                # refused), and a replacement beside a still-working order would double the
+                # exposure.
+                screened = screen(
+                    intents,
+                    risk.mode,
+                    frozenset(booked.blocked).union(plan_blocked),
+                    frozenset(self.cancel_pairs),
+                )
+                self.outcomes.extend(screened.stopped)
+                kept, needs_cash = screened.kept, screened.needs_cash
             positions = ledger.positions()  # (cached per ledger event count)
             cash = None
-            if profile.allocation and screened.needs_cash:
+            deployed = ZERO
+            if profile.allocation and needs_cash:
                 cash = ledger.cash - reserved
                 if profile.foreign_activity:
                     # The exchange's free TRY also reflects what others locked or spent.
                     self._exchange_totals()
                     cash = min(self._free_try, cash)
-            decision = decide(
-                screened.kept,
-                # Positional, in field order (pinned by a test): keywords cost more.
-                DecideInputs(
+                # What is held plus what resting buys have promised: read only when there
+                # is cash to allocate (decide reads deployed_try only then).
+                held = ZERO
+                marks_get = s.marks.get
+                for asset, position in positions.items():
+                    held = held + position.quantity * marks_get(asset, ZERO)
+                deployed = reserved + held
+            allocation = params.allocation if profile.allocation else None
+            trading_capital = None if capital is None else capital.trading_capital
+            request = None
+            if one is not None:
+                # decide((one,), DecideInputs(...))'s fast path, without building the inputs;
+                # it reads the marks only at the intent's pair: the one entry of the general
+                # path's pair marks that it needs.
+                pair = one.pair
+                mark = s.marks.get(pair.base) if pair in params.pairs else None
+                request = decide_single(
+                    one,
                     now,
                     params.run_id,
                     self.cycle,
                     s.rules,
-                    pair_marks,  # marks
+                    {} if mark is None else {pair: mark},
                     positions,
-                    tuple(s.live_orders.values()),  # live_orders
+                    s.live_orders.values(),
                     s.last_order_at,
-                    params.allocation if profile.allocation else None,  # allocation
+                    allocation,
                     params.risk_policy,
                     cash,
-                    None if capital is None else capital.trading_capital,  # trading_capital
-                    # deployed_try: what is held plus what resting buys have promised
-                    reserved
-                    + sum((p.quantity * s.marks.get(a, ZERO) for a, p in positions.items()), ZERO),
+                    trading_capital,
+                    deployed,
                     risk.multiplier,
-                ),
-            )
-            self.outcomes.extend(decision.dropped)
-            if timed:
-                self._lap("decide")
-            submitted = self._submit(decision.approved, decision.source, capital, risk.state)
+                )
+            if request is not None:
+                assert one is not None
+                if timed:
+                    self._lap("decide")
+                submitted = self._submit_one(request, one, capital, risk.state)
+            else:
+                pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
+                decision = decide(
+                    kept,
+                    # Positional, in field order (pinned by a test): keywords cost more.
+                    DecideInputs(
+                        now,
+                        params.run_id,
+                        self.cycle,
+                        s.rules,
+                        pair_marks,  # marks
+                        positions,
+                        tuple(s.live_orders.values()),  # live_orders
+                        s.last_order_at,
+                        allocation,
+                        params.risk_policy,
+                        cash,
+                        trading_capital,
+                        deployed,  # deployed_try
+                        risk.multiplier,
+                    ),
+                )
+                self.outcomes.extend(decision.dropped)
+                if timed:
+                    self._lap("decide")
+                submitted = self._submit(decision.approved, decision.source, capital, risk.state)
         if timed:
             self._lap("execute")
 
@@ -379,22 +446,7 @@ class _Cycle:
         policy = self.ports.gate()
         paper = paper_on_real(policy, self.ports.trading)
         if not policy.allow_submit or paper is not None:
-            # A dry run (or kill switch, or a paper policy meeting a real exchange) is known
-            # before anything is recorded: report what would have been sent, write no order.
-            # The gate is checked again per send.
-            blockers = policy.submit_blockers if paper is None else (paper,)
-            for request in approved:
-                intent = source[request.client_order_id]
-                self.outcomes.append(
-                    IntentOutcome(
-                        intent,
-                        Fate.BLOCKED_BY_GATE,
-                        blockers,
-                        None,
-                        request.price,
-                        request.quantity,
-                    )
-                )
+            self._not_armed(policy, paper, [(r, source[r.client_order_id]) for r in approved])
             return ()
         planned = [Order.planned(r, self.now) for r in approved]
         recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
@@ -408,29 +460,86 @@ class _Cycle:
         sent: list[str] = []
         requests = {r.client_order_id: r for r in approved}
         for order in recorded:
-            result = send_one(
-                self.ports.trading,
-                self.ports.gate,
-                order,
-                self.now,
-                requests[order.client_order_id],
-            )
-            order_changed(s, self.booked, result.order)
+            cid = order.client_order_id
+            if self._send(order, requests[cid], source[cid]):
+                sent.append(cid)
+        return tuple(sent)
+
+    def _submit_one(
+        self,
+        request: OrderRequest,
+        intent: OrderIntent,
+        capital: CapitalState | None,
+        risk_state: RiskState,
+    ) -> tuple[str, ...]:
+        """``_submit((request,), {request.client_order_id: intent}, ...)``, the usual
+        submit, without the general loop's containers (held to it by a test)."""
+        s, ports = self.s, self.ports
+        policy = ports.gate()
+        # (paper_on_real, without its call when the port is simulated: the usual paper run)
+        paper = (
+            paper_on_real(policy, ports.trading)
+            if policy.paper and getattr(ports.trading, "simulated", False) is not True
+            else None
+        )
+        if not policy.allow_submit or paper is not None:
+            self._not_armed(policy, paper, ((request, intent),))
+            return ()
+        order = Order.planned(request, self.now)
+        recorded = commit_planned(ports.uow, s, self.booked, capital, risk_state, (order,))
+        if not recorded:
+            why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
+            self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
+        s.capital, s.risk = capital, risk_state
+        if recorded and self._send(order, request, intent):
+            return (order.client_order_id,)
+        return ()
+
+    def _not_armed(
+        self,
+        policy: SideEffectPolicy,
+        paper: Reason | None,
+        requests: Iterable[tuple[OrderRequest, OrderIntent]],
+    ) -> None:
+        """A dry run (or kill switch, or a paper policy meeting a real exchange) is known
+        before anything is recorded: report what would have been sent, write no order. The
+        gate is checked again per send."""
+        blockers = policy.submit_blockers if paper is None else (paper,)
+        for request, intent in requests:
             self.outcomes.append(
                 IntentOutcome(
-                    source[order.client_order_id],
-                    result.fate,
-                    result.reasons,
-                    order.client_order_id,
-                    order.price,
-                    order.quantity,
+                    intent,
+                    Fate.BLOCKED_BY_GATE,
+                    blockers,
+                    None,
+                    request.price,
+                    request.quantity,
                 )
             )
-            if result.fate in (Fate.SUBMITTED, Fate.UNKNOWN):
-                sent.append(order.client_order_id)
-                s.last_submits += 1
-                s.last_order_at[(order.pair, order.side)] = self.now
-            elif result.fate is Fate.REJECTED_BY_EXCHANGE:
-                s.last_submits += 1
-                s.last_rejects += 1
-        return tuple(sent)
+
+    def _send(self, order: Order, request: OrderRequest, intent: OrderIntent) -> bool:
+        """Send a recorded PLANNED ``order`` (gate checked again right before the write),
+        record its new state and outcome; whether it counts as sent."""
+        s = self.s
+        new, fate, reasons = send_order(
+            self.ports.trading, self.ports.gate, order, self.now, request
+        )
+        order_changed(s, self.booked, new)
+        self.outcomes.append(
+            IntentOutcome(
+                intent,
+                fate,
+                reasons,
+                order.client_order_id,
+                order.price,
+                order.quantity,
+            )
+        )
+        if fate is Fate.SUBMITTED or fate is Fate.UNKNOWN:
+            s.last_submits += 1
+            s.last_order_at[(order.pair, order.side)] = self.now
+            return True
+        if fate is Fate.REJECTED_BY_EXCHANGE:
+            s.last_submits += 1
+            s.last_rejects += 1
+        return False

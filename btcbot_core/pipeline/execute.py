@@ -111,16 +111,30 @@ def send_one(
     simulated, turns the order REJECTED locally (it was never sent). An ambiguous failure
     (timeout, 5xx) turns it UNKNOWN: reconciliation looks it up next cycle.
     """
+    return SendResult(*send_order(trading, gate, order, now, request))
+
+
+def send_order(
+    trading: TradingPort,
+    gate: Gate,
+    order: Order,
+    now: datetime,
+    request: OrderRequest | None = None,
+) -> tuple[Order, Fate, tuple[Reason, ...]]:
+    """:func:`send_one` as a plain ``(order, fate, reasons)`` tuple: the cycle takes the
+    three apart at once, so it does not build the :class:`SendResult`."""
     policy = gate()
     if not policy.allow_submit:
-        return SendResult(
+        return (
             order.transition(OrderStatus.REJECTED, now, reason="blocked by arming gate"),
             Fate.BLOCKED_BY_GATE,
             policy.submit_blockers,
         )
-    paper = paper_on_real(policy, trading)
-    if paper is not None:
-        return SendResult(
+    # (paper_on_real, without its call when the port is simulated: the usual paper run)
+    if policy.paper and getattr(trading, "simulated", False) is not True:
+        paper = paper_on_real(policy, trading)
+        assert paper is not None  # a paper policy and a port not simulated
+        return (
             order.transition(
                 OrderStatus.REJECTED, now, reason="blocked: paper policy on a real exchange"
             ),
@@ -151,19 +165,21 @@ def send_one(
     except ExchangeError as exc:
         # Timeouts, 5xx, garbled answers: the order may exist. Look it up; never resend.
         submitted = order.transition(OrderStatus.SUBMITTED, now)
-        return SendResult(
+        return (
             submitted.transition(OrderStatus.UNKNOWN, now, reason="submit outcome unknown"),
             Fate.UNKNOWN,
             (Reason("SUBMIT_OUTCOME_UNKNOWN", str(exc)),),
         )
     # SUBMITTED then OPEN, as one object (the state in between is never stored)
-    return SendResult(order.accepted(now, ack.exchange_order_id), Fate.SUBMITTED)
+    return order.accepted(now, ack.exchange_order_id), Fate.SUBMITTED, ()
 
 
-def _refused(order: Order, now: datetime, why: str, reason: Reason) -> SendResult:
+def _refused(
+    order: Order, now: datetime, why: str, reason: Reason
+) -> tuple[Order, Fate, tuple[Reason, ...]]:
     """The exchange refused ``order`` before processing it: sent, then REJECTED."""
     submitted = order.transition(OrderStatus.SUBMITTED, now)
-    return SendResult(
+    return (
         submitted.transition(OrderStatus.REJECTED, now, reason=why),
         Fate.REJECTED_BY_EXCHANGE,
         (reason,),

@@ -102,7 +102,10 @@ def commit_planned(
     recorded: list[Order] = []
     with uow:
         write_booked(uow, session, booked, capital, risk)
-        recorded = [order for order in planned if uow.orders.add(order)]
+        add = uow.orders.add
+        for order in planned:  # (a loop, not a comprehension: one order, usually)
+            if add(order):
+                recorded.append(order)
         uow.commit()
     return recorded
 
