@@ -103,7 +103,7 @@ def test_market_cap_with_hoisted_band_factors_is_band_price(
     ex.on_bar(bar(0, close, close, close, close))
     touch = ex.quotes([BTCTRY])[BTCTRY]
     reference = touch.ask if side is Side.BUY else touch.bid
-    qty = "1" if close >= 100 else "1000000"
+    qty = "1" if close >= 1000 else "1000000"  # (at 100 - 999 a bid below close is < 100 TRY)
     ack = ex.submit(market("m", side, qty))
     order = ex._by_id[ack.exchange_order_id]  # white box: the cap is not on the port value
     want = band_price(side, reference, ex._band, ex._books[BTCTRY].rules)
