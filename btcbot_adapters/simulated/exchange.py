@@ -205,7 +205,9 @@ class SimulatedExchange(TradingDesk):
                 book.prev_bar = last
                 book.last_bar = bar
                 book.history.append(bar)
-                if open_time >= clock_open:
+                # (a feed's bars of one step usually share their open_time object: the
+                # identity settles them without a datetime comparison)
+                if open_time is clock_open or open_time >= clock_open:
                     clock, clock_open = bar, open_time
                 if book.live and bars_mode and book.bar_may_trade(bar):
                     self._engine.on_bar(book, bar, self._participation)

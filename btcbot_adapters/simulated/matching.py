@@ -123,7 +123,7 @@ class MatchingEngine:
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
         pair = book.pair
         notional = EXACT.multiply(price, qty)
-        fees = order.fees
+        fees = order  # its own FeeAccumulator (SimOrder.fees)
         saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
         fee, tax = fees.charge(self.fees, notional, maker)
         untaxed = self._untaxed

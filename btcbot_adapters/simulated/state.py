@@ -73,8 +73,12 @@ class Wallet:
         self.locked.setdefault(asset, ZERO)
 
 
-class SimOrder:
+class SimOrder(FeeAccumulator):
     """One order on the simulated exchange (mutable; see :meth:`view` for the core value).
+
+    It is its own :class:`FeeAccumulator` (the running fee totals are three more fields of
+    the order, set here rather than by a second object built for every order); ``fees``
+    is the order itself.
 
     ``lock_remaining`` is what this order still holds locked, in ``lock_asset`` (quote for a
     buy: worst-case cost plus the most fee and tax it can be charged; base for a sell).
@@ -87,7 +91,6 @@ class SimOrder:
         "client_order_id",
         "created_at",
         "exchange_order_id",
-        "fees",
         "fill_count",
         "filled_qty",
         "fresh",
@@ -134,9 +137,16 @@ class SimOrder:
         self.cap_price = cap_price
         self.fresh = True
         self.fill_count = 0
-        self.fees = FeeAccumulator()
+        self.raw_fee = ZERO  # FeeAccumulator.__init__, inlined (see the class docstring)
+        self.fee_paid = ZERO
+        self.tax_paid = ZERO
         self.reason = ""
         self.viewed: ExchangeOrder | None = None
+
+    @property
+    def fees(self) -> FeeAccumulator:
+        """The order's running fee totals: the order itself."""
+        return self
 
     @property
     def remaining(self) -> Decimal:
