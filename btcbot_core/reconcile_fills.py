@@ -7,12 +7,14 @@ which the fills then bring to a terminal state. :func:`reconcile_fills_only` bui
 reasons in the same order as :func:`btcbot_core.reconcile.reconcile`; for anything else
 (a repeated or already-ingested fill, an orphan, a PLANNED order, a fill the order refuses,
 a live order left that would need a lookup) it returns ``None`` and the general diff runs.
-A property test holds the two to identical plans.
+:func:`reconcile_one_fill` is the same shortcut for its most common case (one order, one
+fill), without the sorting and grouping. Property tests hold both to identical plans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import OrderStateError
@@ -22,6 +24,7 @@ from btcbot_core.reconcile_plan import BY_COID, OrderUpdate, ReconcilePlan, chan
 
 _PLANNED = OrderStatus.PLANNED
 _UNKNOWN = OrderStatus.UNKNOWN
+_NO_PAIRS: frozenset[Pair] = frozenset()
 
 
 def reconcile_fills_only(
@@ -103,4 +106,44 @@ def reconcile_fills_only(
     )
 
 
-__all__ = ["reconcile_fills_only"]
+def reconcile_one_fill(order: Order, fill: Fill, now: datetime) -> ReconcilePlan | None:
+    """The plan of :func:`~btcbot_core.reconcile.reconcile` for one order in play and one
+    new fill, or ``None`` when the shortcut's shape does not hold.
+
+    The caller has checked what the general diff would otherwise look at: the exchange
+    lists no open order, no lookup results are given, ``fill`` is not already ingested,
+    and ``order.pair`` is among the queried pairs (so an order the fill leaves live would
+    need a lookup: ``None``). The shape: ``fill`` names ``order`` by its (non-empty) client
+    order id, the order is not PLANNED, accepts the fill and ends terminal by it.
+    """
+    coid = order.client_order_id
+    if (
+        now.tzinfo is None  # the general diff raises
+        or not coid
+        or fill.client_order_id != coid
+        or order.status is _PLANNED
+    ):
+        return None
+    try:
+        after = order.apply_fill(fill)
+    except OrderStateError:
+        return None
+    if not after.status.is_terminal or not changed(order, after):
+        return None
+    detail = f"{coid}: fill {fill.fill_id} of {fill.quantity} -> {after.status}"
+    reasons = (Reason("RECON_FILL_APPLIED", detail),)
+    return ReconcilePlan(
+        (OrderUpdate(order, after, reasons),),
+        (fill,),
+        (),
+        (),
+        (),
+        (),
+        (),
+        (),
+        _NO_PAIRS,
+        reasons,
+    )
+
+
+__all__ = ["reconcile_fills_only", "reconcile_one_fill"]

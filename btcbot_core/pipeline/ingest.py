@@ -21,8 +21,14 @@ from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import ExchangeOrder, TradingPort, UnitOfWork
 from btcbot_core.reconcile import ReconcilePlan, reconcile
+from btcbot_core.reconcile_fills import reconcile_one_fill
 
 _NONE: frozenset[str] = frozenset()
+
+#: Reconcile the usual fill cycle (one order in play, one new fill completing it) through
+#: :func:`~btcbot_core.reconcile_fills.reconcile_one_fill`. Tests turn it off to hold the
+#: shortcut to the general path.
+FILL_SHORTCUT = True
 
 
 class Booked:
@@ -119,13 +125,22 @@ def poll_and_reconcile(
     """Poll open orders and fills, diff them against our orders, resolve unknowns by client
     order id. ``None`` when there was nothing to reconcile."""
     pairs = session.params.pairs
+    live = session.live_orders
+    only = None  # the order in play when there is exactly one (the usual fill cycle)
+    if len(live) == 1:
+        ((coid, only),) = live.items()
+        if coid != only.client_order_id:  # (never: keyed by client order id)
+            only = None
     if not session.profile.foreign_activity:
         # In a simulation nobody else trades: only pairs with an order of ours in play can
         # have open orders or fills (no order of ours: nothing to poll).
-        if not session.live_orders:
+        if only is not None:
+            pairs = (only.pair,) if only.pair in pairs else ()  # (pairs never repeat)
+        elif not live:
             return None
-        in_play = {o.pair for o in session.live_orders.values()}
-        pairs = tuple(p for p in pairs if p in in_play)
+        else:
+            in_play = {o.pair for o in live.values()}
+            pairs = tuple(p for p in pairs if p in in_play)
     exchange_open = trading.open_orders(pairs)
     fills: list[Fill] = []
     for pair in pairs:
@@ -137,9 +152,30 @@ def poll_and_reconcile(
         if page.cursor != old:
             session.cursors[pair] = booked.cursors[pair] = page.cursor
             booked.unwritten_cursors.add(pair)
+    ledger = session.ledger
+    if (
+        only is not None
+        and len(fills) == 1
+        and not exchange_open
+        and only.pair in pairs
+        and FILL_SHORTCUT
+    ):
+        # One order of ours, one new fill that completes it: reconcile_one_fill's plan is
+        # the general diff's (tested), and applying it is one terminal order_changed.
+        fill = fills[0]
+        if not ledger.has_applied(f"fill:{fill.pair.symbol}:{fill.fill_id}"):  # its event id
+            plan = reconcile_one_fill(only, fill, now)
+            if plan is not None:
+                booked.reasons.extend(plan.reasons)
+                after = plan.order_updates[0].after
+                coid = after.client_order_id
+                # order_changed for a terminal order (nothing awaits fills: no fill gap)
+                booked.orders[coid] = after
+                booked.unwritten_orders.add(coid)
+                del live[coid]
+                return plan
     if not (session.live_orders or exchange_open or fills):
         return None
-    ledger = session.ledger
 
     def ingested(pair: Pair, fill_id: str) -> bool:
         return ledger.has_applied(f"fill:{pair.symbol}:{fill_id}")
@@ -244,9 +280,11 @@ def book_fills(
             candidates = [f for f in candidates if (f.pair, f.fill_id) not in known]
     marks = session.marks
     for fill in candidates:
-        quote = fill.pair.quote
+        pair = fill.pair
+        quote = pair.quote
         rate = None if quote == VALUATION_ASSET else marks.get(quote)
-        event = FillEvent(fill, quote_rate=rate)
+        # Positional, the event id given (fill_event_id's text): no default-factory calls.
+        event = FillEvent(fill, rate, None, f"fill:{pair.symbol}:{fill.fill_id}")
         try:
             applied = session.ledger.apply(event)
         except LedgerError as exc:
