@@ -44,7 +44,7 @@ from btcbot_core.ledger_events import (
 from btcbot_core.ledger_lots import COST_QUANTUM, AssetBook
 from btcbot_core.ledger_values import CostMethod, LedgerSnapshot, Position, Valuation
 from btcbot_core.money import ONE, ZERO
-from btcbot_core.orders import Fill, Side
+from btcbot_core.orders import Side
 
 VALUATION_ASSET: Final = "TRY"
 
@@ -116,21 +116,21 @@ class Ledger:
         cached = self._positions
         if cached is not None and cached[0] == self.event_count:
             return cached
-        # An event usually moves one book: the other positions are the previous view's
-        # objects. Identity, not equality: a book replaces its Decimals when it changes, and
-        # an equal value with another exponent (1.0 vs 1.00) must show as it now is.
-        old = cached[1] if cached is not None else {}
+        # An event usually moves one book: the other positions are the objects the books
+        # keep while unchanged (every change of a book drops its Position, so one built
+        # again shows the book as it now is, 1.0 and 1.00 alike).
         view: dict[str, Position] = {}
         cost = ZERO
         for a, b in self._books.items():
-            qty = b.qty
-            if qty != 0:
-                p = old.get(a)
-                if p is None or p.quantity is not qty or p.cost_basis is not b.cost:
-                    p = Position(a, qty, b.cost)
-                view[a] = p
-                cost += p.cost_basis
-        held = tuple((a, p.quantity) for a, p in view.items())
+            p = b.position
+            if p is None:
+                qty = b.qty
+                if qty == 0:
+                    continue
+                p = b.position = Position(a, qty, b.cost)
+            view[a] = p
+            cost += p.cost_basis
+        held = tuple([(a, p.quantity) for a, p in view.items()])
         cached = self._positions = (self.event_count, view, held, cost)
         return cached
 
@@ -150,7 +150,10 @@ class Ledger:
 
         A held asset with no mark is a :class:`LedgerError`: never a silent zero.
         """
-        _count, _view, held, cost = self._holdings()  # cached per event count
+        cached = self._positions  # (_holdings' own test, inline: this runs every cycle)
+        if cached is None or cached[0] != self.event_count:
+            cached = self._holdings()
+        _count, _view, held, cost = cached
         positions_value = ZERO
         for asset, quantity in held:
             mark = marks.get(asset)
@@ -259,10 +262,53 @@ class Ledger:
 
     def _apply_fill(self, event: FillEvent) -> None:
         fill = event.fill
-        base, quote = fill.pair.base, fill.pair.quote
+        pair = fill.pair
+        base, quote = pair.base, pair.quote
         if quote == VALUATION_ASSET and fill.fee_asset == VALUATION_ASSET:
-            self._apply_try_fill(event.event_id, fill, base)
+            # The common case (TRY-quoted pair, fee in TRY) without the generic leg
+            # machinery. Same arithmetic: a TRY fee is a TRY disposal at rate 1, which
+            # realizes nothing gross and adds the fee to ``fees``. (Inline, not a method of
+            # its own: nearly every fill comes here.)
+            qty = fill.quantity
+            notional = fill.price * qty
+            charge = fill.fee + fill.tax
+            book = self._books.get(base)
+            if fill.side is Side.BUY:
+                need = notional + charge
+                if need > self.cash:
+                    raise LedgerError(
+                        f"event {event.event_id}: needs {need} TRY but only {self.cash} is held"
+                    )
+                self.cash -= need
+                if book is None:
+                    book = self._book(base)
+                book.add(qty, notional)
+                delta = -charge
+            else:
+                if book is None or qty > book.qty:
+                    held = ZERO if book is None else book.qty
+                    raise LedgerError(
+                        f"event {event.event_id}: needs {qty} {base} but only {held} is held"
+                    )
+                if charge > self.cash + notional:
+                    raise LedgerError(
+                        f"event {event.event_id}: fee {charge} TRY exceeds cash and proceeds"
+                    )
+                self.cash += notional - charge
+                gross = notional - book.remove(qty)
+                self.realized_gross += gross
+                delta = gross - charge
+            self.fees += charge
+            self.turnover += notional
+            self._track_trip(base, delta, book.qty)
             return
+        self._apply_cross_fill(event)
+
+    def _apply_cross_fill(self, event: FillEvent) -> None:
+        """Any fill, leg by leg (the general path: a pair not quoted in TRY, or a fee in
+        another asset)."""
+        fill = event.fill
+        base, quote = fill.pair.base, fill.pair.quote
         qrate = self._rate(event.event_id, quote, event.quote_rate)
         notional = fill.price * fill.quantity
         charge = fill.fee + fill.tax
@@ -295,44 +341,13 @@ class Ledger:
         if charge:
             self._charge(fee_asset, charge, frate)
         self.turnover += value_try
-        self._track_trip(base, self.realized_gross - self.fees - before)
+        self._track_trip(base, self.realized_gross - self.fees - before, self.balance(base))
 
-    def _apply_try_fill(self, event_id: str, fill: Fill, base: str) -> None:
-        """The common case (TRY-quoted pair, fee in TRY) without the generic leg machinery.
-
-        Same arithmetic as the generic path: a TRY fee is a TRY disposal at rate 1, which
-        realizes nothing gross and adds the fee to ``fees``.
-        """
-        qty = fill.quantity
-        notional = fill.price * qty
-        charge = fill.fee + fill.tax
-        if fill.side is Side.BUY:
-            need = notional + charge
-            if need > self.cash:
-                raise LedgerError(
-                    f"event {event_id}: needs {need} TRY but only {self.cash} is held"
-                )
-            self.cash -= need
-            self._acquire(base, qty, notional)
-            delta = -charge
-        else:
-            book = self._books.get(base)
-            held = ZERO if book is None else book.qty
-            if qty > held:
-                raise LedgerError(f"event {event_id}: needs {qty} {base} but only {held} is held")
-            if charge > self.cash + notional:
-                raise LedgerError(f"event {event_id}: fee {charge} TRY exceeds cash and proceeds")
-            self.cash += notional - charge
-            gross = notional - self._dispose(base, qty)
-            self.realized_gross += gross
-            delta = gross - charge
-        self.fees += charge
-        self.turnover += notional
-        self._track_trip(base, delta)
-
-    def _track_trip(self, asset: str, realized_delta: Decimal) -> None:
+    def _track_trip(self, asset: str, realized_delta: Decimal, held: Decimal) -> None:
+        """Add a fill's realized change to ``asset``'s open round trip; ``held`` (the
+        balance of ``asset`` after the fill) at zero closes the trip."""
         trip = self._trip.get(asset, ZERO) + realized_delta
-        if self.balance(asset) == 0:
+        if held == 0:
             self._trip.pop(asset, None)
             self.round_trips += 1
             self.last_round_trip_pnl = trip

@@ -11,6 +11,7 @@ from collections import deque
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
 
+from btcbot_core.ledger_values import Position
 from btcbot_core.money import ZERO
 
 COST_QUANTUM: Final = Decimal("1e-12")
@@ -20,11 +21,14 @@ class AssetBook:
     """Holdings of one asset (units of the asset; cost in TRY). With ``fifo`` the cost of a
     disposal comes from the oldest lots first, otherwise from the average cost."""
 
-    __slots__ = ("cost", "lots", "qty")
+    __slots__ = ("cost", "lots", "position", "qty")
 
     def __init__(self, fifo: bool) -> None:
         self.qty = ZERO
         self.cost = ZERO
+        #: the ledger's :class:`Position` of this book, kept while the book is unchanged:
+        #: every change sets it back to ``None`` (the ledger's positions view reads it)
+        self.position: Position | None = None
         # Each lot is (quantity, total cost). Tuples of Decimals are untracked by the cyclic
         # GC, so a long history of open lots does not slow every later collection.
         self.lots: deque[tuple[Decimal, Decimal]] | None = deque() if fifo else None
@@ -33,6 +37,7 @@ class AssetBook:
         """Take in ``qty`` units that cost ``cost`` TRY in all (one new lot)."""
         self.qty += qty
         self.cost += cost
+        self.position = None
         if self.lots is not None:
             self.lots.append((qty, cost))
 
@@ -62,6 +67,7 @@ class AssetBook:
                     left = ZERO
         self.qty -= qty
         self.cost -= removed
+        self.position = None
         if self.qty == 0:
             self.cost = ZERO
         return removed
