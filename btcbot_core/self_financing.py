@@ -153,6 +153,26 @@ def apply_checkpoint(
             Reason(CapitalCode.CHECKPOINT_UNCHANGED, f"event count {event_count} already applied"),
             applied=False,
         )
+    new_state, reason, delta, trading, treasury, unabsorbed = advance_checkpoint(
+        state, event_count, realized, now, params
+    )
+    return new_state, CapitalDecision(reason, True, delta, trading, treasury, unabsorbed)
+
+
+def advance_checkpoint(
+    state: CapitalState,
+    event_count: int,
+    realized: Decimal,
+    now: datetime,
+    params: SelfFinancingParams,
+) -> tuple[CapitalState, Reason, Decimal, Decimal, Decimal, Decimal]:
+    """:func:`apply_checkpoint` for a ledger that moved on: ``event_count`` above the last
+    checkpoint's and ``realized`` a finite ``Decimal`` (the caller has checked both).
+
+    Returns the new state, the reason, and the decision's amounts (``realized_delta``,
+    ``trading_delta``, ``treasury_delta``, ``unabsorbed_loss``) as plain values: the cycle
+    reads only the state and the reason, and builds no :class:`CapitalDecision`.
+    """
     delta = _CTX.subtract(realized, state.checkpoint_realized)
     trading_delta = treasury_delta = unabsorbed = ZERO
     if delta > 0:
@@ -185,9 +205,7 @@ def apply_checkpoint(
         realized,
         now,
     )
-    return new_state, CapitalDecision(
-        reason, True, delta, trading_delta, treasury_delta, unabsorbed
-    )
+    return new_state, reason, delta, trading_delta, treasury_delta, unabsorbed
 
 
 __all__ = [
@@ -195,6 +213,7 @@ __all__ = [
     "CapitalCode",
     "CapitalDecision",
     "SelfFinancingParams",
+    "advance_checkpoint",
     "apply_checkpoint",
     "initial_capital_state",
     "split_profit",

@@ -28,7 +28,11 @@ from btcbot_core.risk_budget import (
     streak_multiplier,
 )
 from btcbot_core.risk_calm import CalmCheck
-from btcbot_core.self_financing import apply_checkpoint, initial_capital_state
+from btcbot_core.self_financing import (
+    advance_checkpoint,
+    apply_checkpoint,
+    initial_capital_state,
+)
 from btcbot_core.state import CapitalState, RiskMode, RiskState
 
 
@@ -58,10 +62,19 @@ def checkpoint_capital(
             event_count=ledger.event_count,
             realized_pnl=ledger.realized_pnl,
         )
-    if capital.checkpoint_event_count == ledger.event_count:
+    count = ledger.event_count
+    last = capital.checkpoint_event_count
+    if count == last:
         return capital, None
-    capital, decision = apply_checkpoint(
-        capital, ledger.event_count, ledger.realized_pnl, now, session.params.self_financing
+    if count > last:
+        # (the ledger's realized PnL is a finite Decimal: its arithmetic traps NaN and
+        # infinities) apply_checkpoint's own path for new events, without its decision object
+        capital, reason, _delta, _trading, _treasury, _unabsorbed = advance_checkpoint(
+            capital, count, ledger.realized_pnl, now, session.params.self_financing
+        )
+        return capital, reason
+    capital, decision = apply_checkpoint(  # raises: the ledger went backwards
+        capital, count, ledger.realized_pnl, now, session.params.self_financing
     )
     return capital, decision.reason
 

@@ -4,12 +4,14 @@
   general :func:`~btcbot_core.reconcile.reconcile`;
 * :func:`~btcbot_core.pipeline.ingest.poll_and_reconcile` with ``FILL_SHORTCUT`` on and
   off: the same plan, the same calls to the exchange, the same booked record and session;
-* whole runs with the switch on and off leave identical stores and reports.
+* whole runs with the switch on and off leave identical stores and reports;
+* ``checkpoint_capital`` gives what ``apply_checkpoint`` gives.
 """
 
 from __future__ import annotations
 
 import random
+import types
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
@@ -21,15 +23,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from btcbot_core import Bar
+from btcbot_core.decisions import Reason
 from btcbot_core.ledger import Ledger
 from btcbot_core.ledger_events import fill_event_id
 from btcbot_core.orders import Fill, Order, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline import CycleParams, CycleSession, get_profile, ingest
+from btcbot_core.pipeline.assess import checkpoint_capital
 from btcbot_core.pipeline.ingest import Booked, poll_and_reconcile
 from btcbot_core.ports import ExchangeOrder, FillPage
 from btcbot_core.reconcile import ReconcilePlan, reconcile
 from btcbot_core.reconcile_fills import reconcile_one_fill
+from btcbot_core.self_financing import apply_checkpoint
+from btcbot_core.state import CapitalState
 from btcbot_core.strategies import get_strategy
 from tests.pipeline.harness import BarRig
 
@@ -312,3 +318,47 @@ def test_whole_runs_are_the_same_with_and_without_the_shortcut(
     assert quick.uow.db.version == general.uow.db.version
     assert quick.session.capital == general.session.capital
     assert sum(len(r.fills_ingested) for r in quick_reports) > 5  # it traded
+
+
+# --- the self-financing checkpoint of a fill cycle ------------------------------------------
+
+
+@pytest.mark.property
+@given(
+    last=st.integers(0, 5),
+    count=st.integers(0, 8),
+    realized=st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-10**6,
+                         max_value=10**6),
+    anchored=st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-10**6,
+                         max_value=10**6),
+    capital=st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=0,
+                        max_value=10**5),
+)  # fmt: skip
+def test_checkpoint_capital_is_apply_checkpoint(
+    last: int, count: int, realized: D, anchored: D, capital: D
+) -> None:
+    params = CycleParams(run_id="t", pairs=(BTC,), strategy="sma_cross", use_bars=True)
+    state = CapitalState(capital, D("7.5"), last, anchored, T0)
+    session = types.SimpleNamespace(
+        profile=get_profile("backtest"),
+        params=params,
+        capital=state,
+        ledger=types.SimpleNamespace(event_count=count, realized_pnl=realized),
+    )
+
+    def outcome(run):  # type: ignore[no-untyped-def]
+        try:
+            return run()
+        except Exception as exc:  # the same refusal either way
+            return type(exc), str(exc)
+
+    got = outcome(lambda: checkpoint_capital(session, None, NOW))  # type: ignore[arg-type]
+    if count == last:
+        assert got == (state, None)  # (the cycle's own rule: nothing new to checkpoint)
+        return
+
+    def general() -> tuple[CapitalState, Reason]:
+        new, decision = apply_checkpoint(state, count, realized, NOW, params.self_financing)
+        return new, decision.reason
+
+    assert got == outcome(general)
