@@ -167,12 +167,8 @@ def poll_and_reconcile(
             plan = reconcile_one_fill(only, fill, now)
             if plan is not None:
                 booked.reasons.extend(plan.reasons)
-                after = plan.order_updates[0].after
-                coid = after.client_order_id
-                # order_changed for a terminal order (nothing awaits fills: no fill gap)
-                booked.orders[coid] = after
-                booked.unwritten_orders.add(coid)
-                del live[coid]
+                # terminal, and nothing awaits fills (no fill gap): it leaves play
+                order_changed(session, booked, plan.order_updates[0].after)
                 return plan
     if not (session.live_orders or exchange_open or fills):
         return None
