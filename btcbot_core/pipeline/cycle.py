@@ -11,44 +11,40 @@ skips reconciliation (in simulations), allocation and execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
 
-from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.decisions import Reason
 from btcbot_core.ledger import VALUATION_ASSET
 from btcbot_core.money import ZERO
-from btcbot_core.orders import Order, OrderIntent, OrderRequest, Side
+from btcbot_core.orders import OrderIntent, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.assess import assess_risk, checkpoint_capital
+from btcbot_core.pipeline.cycle_stages import CycleStages
 from btcbot_core.pipeline.decide import DecideInputs, decide, decide_single, screen
 from btcbot_core.pipeline.execute import (
     Gate,
-    cancel_one,
     check_execution,
-    paper_on_real,
-    send_order,
 )
 from btcbot_core.pipeline.ingest import (
     Booked,
     book_fills,
-    order_changed,
     poll_and_reconcile,
     seed_ledger,
 )
 from btcbot_core.pipeline.market_read import price_holdings, read_market
 from btcbot_core.pipeline.params import CycleParams
 from btcbot_core.pipeline.profile import StageProfile
-from btcbot_core.pipeline.record import commit_cycle, commit_planned
-from btcbot_core.pipeline.report import CapitalView, CycleReport, Fate, IntentOutcome
+from btcbot_core.pipeline.record import commit_cycle
+from btcbot_core.pipeline.report import CapitalView, CycleReport, IntentOutcome
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
-from btcbot_core.state import CapitalState, RiskMode, RiskState
-from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
+from btcbot_core.state import CapitalState, RiskMode
+from btcbot_core.strategies import EMPTY_PROPOSAL, StrategyContext
 
 #: A quiet cycle that the profile does not record, with nothing booked and the stored
 #: capital and risk state current, skips the ``commit_cycle`` call (which would write
@@ -56,7 +52,7 @@ from btcbot_core.strategies import EMPTY_PROPOSAL, CancelIntent, StrategyContext
 SKIP_IDLE_COMMITS = True
 
 #: A cycle with one intent in normal mode on an unblocked pair decides it with
-#: ``decide_single`` and submits it with ``_Cycle._submit_one``, without building the
+#: ``decide_single`` and submits it with ``CycleStages.submit_one``, without building the
 #: screen's sets, the decide inputs and the general loops' containers. Tests turn it off to
 #: hold the two paths to identical reports and stores.
 SINGLE_INTENT_PATH = True
@@ -113,7 +109,7 @@ def run_cycle(
         raise
 
 
-class _Cycle:
+class _Cycle(CycleStages):
     """One cycle's working memory; lives for a single :meth:`run`."""
 
     __slots__ = (
@@ -240,7 +236,7 @@ class _Cycle:
         cancelled: tuple[str, ...] = ()
         cancel_blocked: tuple[tuple[str, Reason], ...] = ()
         if proposal.cancels:
-            cancelled, cancel_blocked = self._cancel(proposal.cancels)
+            cancelled, cancel_blocked = self.cancel(proposal.cancels)
         submitted: tuple[str, ...] = ()
         s.last_submits = s.last_rejects = 0
         intents = proposal.intents
@@ -318,7 +314,7 @@ class _Cycle:
                 assert one is not None
                 if timed:
                     self._lap("decide")
-                submitted = self._submit_one(request, one, capital, risk.state)
+                submitted = self.submit_one(request, one, capital, risk.state)
             else:
                 pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
                 decision = decide(
@@ -344,7 +340,7 @@ class _Cycle:
                 self.outcomes.extend(decision.dropped)
                 if timed:
                     self._lap("decide")
-                submitted = self._submit(decision.approved, decision.source, capital, risk.state)
+                submitted = self.submit(decision.approved, decision.source, capital, risk.state)
         if timed:
             self._lap("execute")
 
@@ -409,137 +405,3 @@ class _Cycle:
                 CapitalView(capital.trading_capital, capital.treasury),
             )
         return cached[1]
-
-    # --- stages -------------------------------------------------------------------------
-
-    def _cancel(
-        self, cancels: tuple[CancelIntent, ...]
-    ) -> tuple[tuple[str, ...], tuple[tuple[str, Reason], ...]]:
-        done: list[str] = []
-        blocked: list[tuple[str, Reason]] = []
-        for cancel in cancels:
-            order = self.s.live_orders.get(cancel.client_order_id)
-            if order is None:
-                continue
-            self.cancel_pairs.add(order.pair)
-            updated, why = cancel_one(self.ports.trading, self.ports.gate, order, self.now)
-            if updated is None:
-                blocked.append((cancel.client_order_id, why or Reason("BLOCKED")))
-                continue
-            # kept in play one more cycle so fills that raced the cancel attach to it
-            order_changed(self.s, self.booked, updated, keep=True)
-            done.append(cancel.client_order_id)
-            detail = f"cancel {cancel.client_order_id}: {cancel.reason.detail}"
-            self.booked.reasons.append(Reason(cancel.reason.code, detail))
-        return tuple(done), tuple(blocked)
-
-    def _submit(
-        self,
-        approved: tuple[OrderRequest, ...],
-        source: Mapping[str, OrderIntent],
-        capital: CapitalState | None,
-        risk_state: RiskState,
-    ) -> tuple[str, ...]:
-        s = self.s
-        if not approved:
-            return ()
-        policy = self.ports.gate()
-        paper = paper_on_real(policy, self.ports.trading)
-        if not policy.allow_submit or paper is not None:
-            self._not_armed(policy, paper, [(r, source[r.client_order_id]) for r in approved])
-            return ()
-        planned = [Order.planned(r, self.now) for r in approved]
-        recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
-        recorded_ids = {o.client_order_id for o in recorded}
-        for order in planned:
-            if order.client_order_id not in recorded_ids:
-                why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
-                intent = source[order.client_order_id]
-                self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
-        s.capital, s.risk = capital, risk_state
-        sent: list[str] = []
-        requests = {r.client_order_id: r for r in approved}
-        for order in recorded:
-            cid = order.client_order_id
-            if self._send(order, requests[cid], source[cid]):
-                sent.append(cid)
-        return tuple(sent)
-
-    def _submit_one(
-        self,
-        request: OrderRequest,
-        intent: OrderIntent,
-        capital: CapitalState | None,
-        risk_state: RiskState,
-    ) -> tuple[str, ...]:
-        """``_submit((request,), {request.client_order_id: intent}, ...)``, the usual
-        submit, without the general loop's containers (held to it by a test)."""
-        s, ports = self.s, self.ports
-        policy = ports.gate()
-        # (paper_on_real, without its call when the port is simulated: the usual paper run)
-        paper = (
-            paper_on_real(policy, ports.trading)
-            if policy.paper and getattr(ports.trading, "simulated", False) is not True
-            else None
-        )
-        if not policy.allow_submit or paper is not None:
-            self._not_armed(policy, paper, ((request, intent),))
-            return ()
-        order = Order.planned(request, self.now)
-        recorded = commit_planned(ports.uow, s, self.booked, capital, risk_state, (order,))
-        if not recorded:
-            why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
-            self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
-        s.capital, s.risk = capital, risk_state
-        if recorded and self._send(order, request, intent):
-            return (order.client_order_id,)
-        return ()
-
-    def _not_armed(
-        self,
-        policy: SideEffectPolicy,
-        paper: Reason | None,
-        requests: Iterable[tuple[OrderRequest, OrderIntent]],
-    ) -> None:
-        """A dry run (or kill switch, or a paper policy meeting a real exchange) is known
-        before anything is recorded: report what would have been sent, write no order. The
-        gate is checked again per send."""
-        blockers = policy.submit_blockers if paper is None else (paper,)
-        for request, intent in requests:
-            self.outcomes.append(
-                IntentOutcome(
-                    intent,
-                    Fate.BLOCKED_BY_GATE,
-                    blockers,
-                    None,
-                    request.price,
-                    request.quantity,
-                )
-            )
-
-    def _send(self, order: Order, request: OrderRequest, intent: OrderIntent) -> bool:
-        """Send a recorded PLANNED ``order`` (gate checked again right before the write),
-        record its new state and outcome; whether it counts as sent."""
-        s = self.s
-        new, fate, reasons = send_order(
-            self.ports.trading, self.ports.gate, order, self.now, request
-        )
-        order_changed(s, self.booked, new)
-        self.outcomes.append(
-            IntentOutcome(
-                intent,
-                fate,
-                reasons,
-                order.client_order_id,
-                order.price,
-                order.quantity,
-            )
-        )
-        if fate is Fate.SUBMITTED or fate is Fate.UNKNOWN:
-            s.last_submits += 1
-            s.last_order_at[(order.pair, order.side)] = self.now
-            return True
-        if fate is Fate.REJECTED_BY_EXCHANGE:
-            s.last_submits += 1
-            s.last_rejects += 1
-        return False

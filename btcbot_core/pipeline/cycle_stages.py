@@ -1,0 +1,173 @@
+"""The cycle's order stages: cancels, and submits recorded before they are sent.
+
+Kept apart from :mod:`btcbot_core.pipeline.cycle` for size; :class:`CycleStages` is the base
+of the cycle's working memory and reads its fields (declared here, slotted there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from btcbot_core.arming import SideEffectPolicy
+from btcbot_core.decisions import Reason
+from btcbot_core.orders import Order, OrderIntent, OrderRequest
+from btcbot_core.pair import Pair
+from btcbot_core.pipeline.execute import cancel_one, paper_on_real, send_order
+from btcbot_core.pipeline.ingest import Booked, order_changed
+from btcbot_core.pipeline.record import commit_planned
+from btcbot_core.pipeline.report import Fate, IntentOutcome
+from btcbot_core.pipeline.session import CycleSession
+from btcbot_core.state import CapitalState, RiskState
+from btcbot_core.strategies import CancelIntent
+
+if TYPE_CHECKING:
+    from btcbot_core.pipeline.cycle import CyclePorts
+
+
+class CycleStages:
+    """The cancel and submit stages of one cycle (a base of the cycle's working memory)."""
+
+    __slots__ = ()
+
+    # the cycle's fields these stages read and write (slots of the subclass)
+    ports: CyclePorts
+    s: CycleSession
+    now: datetime
+    booked: Booked
+    outcomes: list[IntentOutcome]
+    #: pairs with a cancel attempted this cycle (no replacement until it is confirmed)
+    cancel_pairs: set[Pair]
+
+    def cancel(
+        self, cancels: tuple[CancelIntent, ...]
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, Reason], ...]]:
+        done: list[str] = []
+        blocked: list[tuple[str, Reason]] = []
+        for cancel in cancels:
+            order = self.s.live_orders.get(cancel.client_order_id)
+            if order is None:
+                continue
+            self.cancel_pairs.add(order.pair)
+            updated, why = cancel_one(self.ports.trading, self.ports.gate, order, self.now)
+            if updated is None:
+                blocked.append((cancel.client_order_id, why or Reason("BLOCKED")))
+                continue
+            # kept in play one more cycle so fills that raced the cancel attach to it
+            order_changed(self.s, self.booked, updated, keep=True)
+            done.append(cancel.client_order_id)
+            detail = f"cancel {cancel.client_order_id}: {cancel.reason.detail}"
+            self.booked.reasons.append(Reason(cancel.reason.code, detail))
+        return tuple(done), tuple(blocked)
+
+    def submit(
+        self,
+        approved: tuple[OrderRequest, ...],
+        source: Mapping[str, OrderIntent],
+        capital: CapitalState | None,
+        risk_state: RiskState,
+    ) -> tuple[str, ...]:
+        s = self.s
+        if not approved:
+            return ()
+        policy = self.ports.gate()
+        paper = paper_on_real(policy, self.ports.trading)
+        if not policy.allow_submit or paper is not None:
+            self._not_armed(policy, paper, [(r, source[r.client_order_id]) for r in approved])
+            return ()
+        planned = [Order.planned(r, self.now) for r in approved]
+        recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
+        recorded_ids = {o.client_order_id for o in recorded}
+        for order in planned:
+            if order.client_order_id not in recorded_ids:
+                why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
+                intent = source[order.client_order_id]
+                self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
+        s.capital, s.risk = capital, risk_state
+        sent: list[str] = []
+        requests = {r.client_order_id: r for r in approved}
+        for order in recorded:
+            cid = order.client_order_id
+            if self._send(order, requests[cid], source[cid]):
+                sent.append(cid)
+        return tuple(sent)
+
+    def submit_one(
+        self,
+        request: OrderRequest,
+        intent: OrderIntent,
+        capital: CapitalState | None,
+        risk_state: RiskState,
+    ) -> tuple[str, ...]:
+        """``submit((request,), {request.client_order_id: intent}, ...)``, the usual
+        submit, without the general loop's containers (held to it by a test)."""
+        s, ports = self.s, self.ports
+        policy = ports.gate()
+        # (paper_on_real, without its call when the port is simulated: the usual paper run)
+        paper = (
+            paper_on_real(policy, ports.trading)
+            if policy.paper and getattr(ports.trading, "simulated", False) is not True
+            else None
+        )
+        if not policy.allow_submit or paper is not None:
+            self._not_armed(policy, paper, ((request, intent),))
+            return ()
+        order = Order.planned(request, self.now)
+        recorded = commit_planned(ports.uow, s, self.booked, capital, risk_state, (order,))
+        if not recorded:
+            why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
+            self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
+        s.capital, s.risk = capital, risk_state
+        if recorded and self._send(order, request, intent):
+            return (order.client_order_id,)
+        return ()
+
+    def _not_armed(
+        self,
+        policy: SideEffectPolicy,
+        paper: Reason | None,
+        requests: Iterable[tuple[OrderRequest, OrderIntent]],
+    ) -> None:
+        """A dry run (or kill switch, or a paper policy meeting a real exchange) is known
+        before anything is recorded: report what would have been sent, write no order. The
+        gate is checked again per send."""
+        blockers = policy.submit_blockers if paper is None else (paper,)
+        for request, intent in requests:
+            self.outcomes.append(
+                IntentOutcome(
+                    intent,
+                    Fate.BLOCKED_BY_GATE,
+                    blockers,
+                    None,
+                    request.price,
+                    request.quantity,
+                )
+            )
+
+    def _send(self, order: Order, request: OrderRequest, intent: OrderIntent) -> bool:
+        """Send a recorded PLANNED ``order`` (gate checked again right before the write),
+        record its new state and outcome; whether it counts as sent."""
+        s = self.s
+        new, fate, reasons = send_order(
+            self.ports.trading, self.ports.gate, order, self.now, request
+        )
+        order_changed(s, self.booked, new)
+        self.outcomes.append(
+            IntentOutcome(
+                intent,
+                fate,
+                reasons,
+                order.client_order_id,
+                order.price,
+                order.quantity,
+            )
+        )
+        if fate is Fate.SUBMITTED or fate is Fate.UNKNOWN:
+            s.last_submits += 1
+            s.last_order_at[(order.pair, order.side)] = self.now
+            return True
+        if fate is Fate.REJECTED_BY_EXCHANGE:
+            s.last_submits += 1
+            s.last_rejects += 1
+        return False
