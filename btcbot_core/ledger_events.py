@@ -16,6 +16,7 @@ import attrs
 from btcbot_core.errors import ValidationError
 from btcbot_core.money import ZERO, dec_field, opt_dec_field, upper_field
 from btcbot_core.orders import Fill
+from btcbot_core.pair import Pair
 
 
 def _positive(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -25,7 +26,12 @@ def _positive(_i: object, attribute: attrs.Attribute[Decimal], value: Decimal) -
 
 def fill_event_id(fill: Fill) -> str:
     """Event id of a fill: exchange trade ids are unique per pair, so the pair is part of it."""
-    return f"fill:{fill.pair.symbol}:{fill.fill_id}"
+    return fill_key(fill.pair, fill.fill_id)
+
+
+def fill_key(pair: Pair, fill_id: str) -> str:
+    """:func:`fill_event_id` of the fill ``fill_id`` of ``pair`` (the one spelling of it)."""
+    return f"fill:{pair.symbol}:{fill_id}"
 
 
 # Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
@@ -127,4 +133,5 @@ __all__ = [
     "LedgerEvent",
     "WithdrawalEvent",
     "fill_event_id",
+    "fill_key",
 ]

@@ -49,7 +49,14 @@ from btcbot_core.pair import Pair
 from btcbot_core.ports import ExchangeOrder
 from btcbot_core.reconcile_fills import reconcile_fills_only
 from btcbot_core.reconcile_plan import BY_COID as _BY_COID
-from btcbot_core.reconcile_plan import FillGap, FillKey, LookupRequest, OrderUpdate, ReconcilePlan
+from btcbot_core.reconcile_plan import (
+    FillGap,
+    FillKey,
+    LookupRequest,
+    OrderUpdate,
+    ReconcilePlan,
+    fill_applied,
+)
 from btcbot_core.reconcile_plan import changed as _changed
 from btcbot_core.reconcile_plan import fill_order as _fill_order
 
@@ -170,10 +177,7 @@ def _apply_fills(order: Order, fills: Sequence[Fill], now: datetime, work: _Work
         except OrderStateError as exc:
             work.conflict(order.pair, "RECON_FILL_NOT_APPLIED", str(exc))
             continue
-        detail = (
-            f"{order.client_order_id}: fill {fill.fill_id} of {fill.quantity} -> {order.status}"
-        )
-        work.reasons.append(Reason("RECON_FILL_APPLIED", detail))
+        work.reasons.append(fill_applied(order, fill))
     return order
 
 

@@ -20,7 +20,14 @@ from btcbot_core.decisions import Reason
 from btcbot_core.errors import OrderStateError
 from btcbot_core.orders import Fill, Order, OrderStatus
 from btcbot_core.pair import Pair
-from btcbot_core.reconcile_plan import BY_COID, OrderUpdate, ReconcilePlan, changed, fill_order
+from btcbot_core.reconcile_plan import (
+    BY_COID,
+    OrderUpdate,
+    ReconcilePlan,
+    changed,
+    fill_applied,
+    fill_order,
+)
 
 _PLANNED = OrderStatus.PLANNED
 _UNKNOWN = OrderStatus.UNKNOWN
@@ -79,11 +86,7 @@ def reconcile_fills_only(
                     order = order.apply_fill(fill)
                 except OrderStateError:  # reported as a conflict by the general diff
                     return None
-                detail = (
-                    f"{order.client_order_id}: fill {fill.fill_id} of {fill.quantity} -> "
-                    f"{order.status}"
-                )
-                reasons.append(Reason("RECON_FILL_APPLIED", detail))
+                reasons.append(fill_applied(order, fill))
         status = order.status
         if not status.is_terminal:
             if queried_pairs is None or order.pair in queried_pairs:
@@ -130,8 +133,7 @@ def reconcile_one_fill(order: Order, fill: Fill, now: datetime) -> ReconcilePlan
         return None
     if not after.status.is_terminal or not changed(order, after):
         return None
-    detail = f"{coid}: fill {fill.fill_id} of {fill.quantity} -> {after.status}"
-    reasons = (Reason("RECON_FILL_APPLIED", detail),)
+    reasons = (fill_applied(after, fill),)
     return ReconcilePlan(
         (OrderUpdate(order, after, reasons),),
         (fill,),

@@ -27,6 +27,13 @@ def fill_order(fill: Fill) -> tuple[datetime, str, str]:
     return fill.timestamp, str(fill.pair), fill.fill_id
 
 
+def fill_applied(after: Order, fill: Fill) -> Reason:
+    """The reason recorded when ``fill`` moved our order to ``after`` (one wording for
+    the general diff and its shortcuts)."""
+    detail = f"{after.client_order_id}: fill {fill.fill_id} of {fill.quantity} -> {after.status}"
+    return Reason("RECON_FILL_APPLIED", detail)
+
+
 def changed(before: Order, after: Order) -> bool:
     """``after != before`` for two states of one order: only these fields can move (by
     transition, fill or a learned exchange id), so only they are compared."""
@@ -104,5 +111,6 @@ __all__ = [
     "OrderUpdate",
     "ReconcilePlan",
     "changed",
+    "fill_applied",
     "fill_order",
 ]

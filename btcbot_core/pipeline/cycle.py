@@ -25,7 +25,13 @@ from btcbot_core.orders import OrderIntent, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.assess import assess_risk, checkpoint_capital
 from btcbot_core.pipeline.cycle_stages import CycleStages
-from btcbot_core.pipeline.decide import DecideInputs, decide, decide_single, screen
+from btcbot_core.pipeline.decide import (
+    DecideInputs,
+    decide,
+    decide_all,
+    decide_single,
+    screen,
+)
 from btcbot_core.pipeline.execute import (
     Gate,
     check_execution,
@@ -92,9 +98,7 @@ def run_cycle(
     profile with simulated execution is composed with a trading port that is not simulated
     (see :func:`check_execution`).
     """
-    if profile.simulated_execution and getattr(ports.trading, "simulated", False) is not True:
-        # (check_execution's test inline: its two calls on every cycle cost more than it)
-        check_execution(profile, ports.trading)
+    check_execution(profile, ports.trading)
     if session is None or session.stale:
         fresh = CycleSession.open(ports.uow, params, profile)
         if session is not None:
@@ -310,14 +314,15 @@ class _Cycle(CycleStages):
                     deployed,
                     risk.multiplier,
                 )
-            if request is not None:
-                assert one is not None
+            if request is not None and one is not None:
                 if timed:
                     self._lap("decide")
                 submitted = self.submit_one(request, one, capital, risk.state)
             else:
                 pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
-                decision = decide(
+                # (one intent that decide_single refused: decide's own shortcut would
+                # only refuse it again)
+                decision = (decide if one is None else decide_all)(
                     kept,
                     # Positional, in field order (pinned by a test): keywords cost more.
                     DecideInputs(

@@ -104,12 +104,7 @@ class CycleStages:
         submit, without the general loop's containers (held to it by a test)."""
         s, ports = self.s, self.ports
         policy = ports.gate()
-        # (paper_on_real, without its call when the port is simulated: the usual paper run)
-        paper = (
-            paper_on_real(policy, ports.trading)
-            if policy.paper and getattr(ports.trading, "simulated", False) is not True
-            else None
-        )
+        paper = paper_on_real(policy, ports.trading)
         if not policy.allow_submit or paper is not None:
             self._not_armed(policy, paper, ((request, intent),))
             return ()

@@ -121,6 +121,13 @@ def decide(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
         approved = _decide_one(intents[0], inputs)
         if approved is not None:
             return approved
+    return decide_all(intents, inputs)
+
+
+def decide_all(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision:
+    """:func:`decide` without its one-intent shortcut: every intent through allocation,
+    quantisation and the risk policy, each one dropped with its reasons (for a caller that
+    already knows the shortcut does not apply)."""
     dropped: list[IntentOutcome] = []
     kept: Sequence[OrderIntent] = intents
     if inputs.allocation is not None and inputs.cash is not None and kept:

@@ -130,10 +130,8 @@ def send_order(
             Fate.BLOCKED_BY_GATE,
             policy.submit_blockers,
         )
-    # (paper_on_real, without its call when the port is simulated: the usual paper run)
-    if policy.paper and getattr(trading, "simulated", False) is not True:
-        paper = paper_on_real(policy, trading)
-        assert paper is not None  # a paper policy and a port not simulated
+    paper = paper_on_real(policy, trading)
+    if paper is not None:
         return (
             order.transition(
                 OrderStatus.REJECTED, now, reason="blocked: paper policy on a real exchange"

@@ -14,7 +14,13 @@ from decimal import Decimal
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import ExchangeError, LedgerError
 from btcbot_core.ledger import VALUATION_ASSET
-from btcbot_core.ledger_events import AdjustmentEvent, DepositEvent, FillEvent, LedgerEvent
+from btcbot_core.ledger_events import (
+    AdjustmentEvent,
+    DepositEvent,
+    FillEvent,
+    LedgerEvent,
+    fill_key,
+)
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.orders import Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
@@ -163,7 +169,7 @@ def poll_and_reconcile(
         # One order of ours, one new fill that completes it: reconcile_one_fill's plan is
         # the general diff's (tested), and applying it is one terminal order_changed.
         fill = fills[0]
-        if not ledger.has_applied(f"fill:{fill.pair.symbol}:{fill.fill_id}"):  # its event id
+        if not ledger.has_applied(fill_key(fill.pair, fill.fill_id)):
             plan = reconcile_one_fill(only, fill, now)
             if plan is not None:
                 booked.reasons.extend(plan.reasons)
@@ -174,7 +180,7 @@ def poll_and_reconcile(
         return None
 
     def ingested(pair: Pair, fill_id: str) -> bool:
-        return ledger.has_applied(f"fill:{pair.symbol}:{fill_id}")
+        return ledger.has_applied(fill_key(pair, fill_id))
 
     local = list(session.live_orders.values())
     plan = reconcile(
@@ -279,8 +285,8 @@ def book_fills(
         pair = fill.pair
         quote = pair.quote
         rate = None if quote == VALUATION_ASSET else marks.get(quote)
-        # Positional, the event id given (fill_event_id's text): no default-factory calls.
-        event = FillEvent(fill, rate, None, f"fill:{pair.symbol}:{fill.fill_id}")
+        # Positional, the event id given: no default-factory calls.
+        event = FillEvent(fill, rate, None, fill_key(pair, fill.fill_id))
         try:
             applied = session.ledger.apply(event)
         except LedgerError as exc:
