@@ -9,51 +9,27 @@ are dropped; cursors published without a loop unless one was deleted) to a real 
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
-from btcbot_adapters.memory import InMemoryDatabase, InMemoryUnitOfWork
 from btcbot_core.orders import OrderStatus
 from btcbot_core.state import CapitalState, RiskState
 
-from .conftest import migrated_sqlite
 from .factories import BTCTRY, ETHBTC, at, cycle, fill, order
+from .test_fake_matches_sql import FakeVsSql
 
 ids = st.integers(min_value=1, max_value=6)
 pairs = st.sampled_from([BTCTRY, ETHBTC])
 statuses = st.sampled_from([OrderStatus.OPEN, OrderStatus.FILLED, OrderStatus.CANCELED])
 
 
-class MemoryWritesVsSql(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        from btcbot_adapters.persistence import SqlUnitOfWork
-
-        self.tmp = tempfile.TemporaryDirectory(prefix="btcbot-mw-")
-        self.engine = migrated_sqlite(Path(self.tmp.name) / "s.db")
-        self.units: list[Any] = [InMemoryUnitOfWork(InMemoryDatabase()), SqlUnitOfWork(self.engine)]
-        for unit in self.units:
-            unit.__enter__()
-
-    def teardown(self) -> None:
-        for unit in self.units:
-            unit.__exit__(None, None, None)
-        self.engine.dispose()
-        self.tmp.cleanup()
-
-    def _both(self, action: Any) -> list[Any]:
-        return [action(unit) for unit in self.units]
-
-    def _same(self, action: Any) -> None:
-        fake, real = self._both(action)
-        assert fake == real
+class MemoryWritesVsSql(FakeVsSql):
+    """FakeVsSql's units and rules (events, cycles), plus the writes below."""
 
     @rule(n=ids)
     def add_order(self, n: int) -> None:
