@@ -288,60 +288,32 @@ class _Cycle(CycleStages):
                 for asset, position in positions.items():
                     held = held + position.quantity * marks_get(asset, ZERO)
                 deployed = reserved + held
-            allocation = params.allocation if profile.allocation else None
-            trading_capital = None if capital is None else capital.trading_capital
-            request = None
-            if one is not None:
-                # decide((one,), DecideInputs(...))'s fast path, without building the inputs;
-                # it reads the marks only at the intent's pair: the one entry of the general
-                # path's pair marks that it needs.
-                pair = one.pair
-                mark = s.marks.get(pair.base) if pair in params.pairs else None
-                request = decide_single(
-                    one,
-                    now,
-                    params.run_id,
-                    self.cycle,
-                    s.rules,
-                    {} if mark is None else {pair: mark},
-                    positions,
-                    s.live_orders.values(),
-                    s.last_order_at,
-                    allocation,
-                    params.risk_policy,
-                    cash,
-                    trading_capital,
-                    deployed,
-                    risk.multiplier,
-                )
+            # Positional, in field order (pinned by a test): keywords cost more.
+            inputs = DecideInputs(
+                now,
+                params.run_id,
+                self.cycle,
+                s.rules,
+                {p: s.marks[p.base] for p in params.pairs if p.base in s.marks},  # marks
+                positions,
+                tuple(s.live_orders.values()),  # live_orders
+                s.last_order_at,
+                params.allocation if profile.allocation else None,  # allocation
+                params.risk_policy,
+                cash,
+                None if capital is None else capital.trading_capital,  # trading_capital
+                deployed,  # deployed_try
+                risk.multiplier,
+            )
+            request = None if one is None else decide_single(one, inputs)
             if request is not None and one is not None:
                 if timed:
                     self._lap("decide")
                 submitted = self.submit_one(request, one, capital, risk.state)
             else:
-                pair_marks = {p: s.marks[p.base] for p in params.pairs if p.base in s.marks}
-                # (one intent that decide_single refused: decide's own shortcut would
-                # only refuse it again)
-                decision = (decide if one is None else decide_all)(
-                    kept,
-                    # Positional, in field order (pinned by a test): keywords cost more.
-                    DecideInputs(
-                        now,
-                        params.run_id,
-                        self.cycle,
-                        s.rules,
-                        pair_marks,  # marks
-                        positions,
-                        tuple(s.live_orders.values()),  # live_orders
-                        s.last_order_at,
-                        allocation,
-                        params.risk_policy,
-                        cash,
-                        trading_capital,
-                        deployed,  # deployed_try
-                        risk.multiplier,
-                    ),
-                )
+                # (one intent that decide_single refused: decide's own shortcut would only
+                # refuse it again)
+                decision = (decide if one is None else decide_all)(kept, inputs)
                 self.outcomes.extend(decision.dropped)
                 if timed:
                     self._lap("decide")

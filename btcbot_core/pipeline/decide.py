@@ -7,7 +7,7 @@ intent they came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -167,52 +167,17 @@ def decide_all(intents: Sequence[OrderIntent], inputs: DecideInputs) -> Decision
 def _decide_one(intent: OrderIntent, inputs: DecideInputs) -> Decision | None:
     """:func:`decide` of ``(intent,)`` when the intent goes through untouched (see
     :func:`decide_single`); ``None`` when the general path must compute it."""
-    request = decide_single(
-        intent,
-        inputs.now,
-        inputs.run_id,
-        inputs.cycle,
-        inputs.rules,
-        inputs.marks,
-        inputs.positions,
-        inputs.live_orders,
-        inputs.last_order_at,
-        inputs.allocation,
-        inputs.risk_policy,
-        inputs.cash,
-        inputs.trading_capital,
-        inputs.deployed_try,
-        inputs.multiplier,
-    )
+    request = decide_single(intent, inputs)
     if request is None:
         return None
     return Decision((request,), {request.client_order_id: intent}, ())
 
 
-def decide_single(
-    intent: OrderIntent,
-    now: datetime,
-    run_id: str,
-    cycle: int,
-    rules: Mapping[Pair, SymbolRules],
-    marks: Mapping[Pair, Decimal],
-    positions: Mapping[str, Position],
-    live_orders: Iterable[Order],
-    last_order_at: Mapping[tuple[Pair, Side], datetime],
-    allocation: AllocationParams | None,
-    risk_policy: RiskPolicyParams,
-    cash: Decimal | None,
-    trading_capital: Decimal | None,
-    deployed_try: Decimal,
-    multiplier: Decimal,
-) -> OrderRequest | None:
-    """The one approved request of ``decide((intent,), DecideInputs(now, run_id, ...))``
-    (the arguments are the fields of :class:`DecideInputs`, in order) when the intent goes
+def decide_single(intent: OrderIntent, inputs: DecideInputs) -> OrderRequest | None:
+    """The one approved request of ``decide((intent,), inputs)`` when the intent goes
     through untouched: allocation keeps it whole, it quantises without a violation and the
     risk policy approves it. Any other outcome returns ``None`` so that the general path
-    computes it (with its reasons). The cycle calls it without building the inputs.
-    ``marks`` is read only at ``intent.pair`` (here, by ``keeps_whole`` and by
-    ``single_request_clears``): a caller may pass just that entry.
+    computes it (with its reasons); the cycle then calls :func:`decide_all`.
 
     The same functions decide each step (``keeps_whole`` for ``allocate``,
     ``quantize_checked`` and ``client_order_id`` as ``quantize_intents`` calls them,
@@ -220,6 +185,7 @@ def decide_single(
     lists, dictionaries and intermediate results. A property test holds it to the general
     path over random cycles.
     """
+    allocation, cash, marks = inputs.allocation, inputs.cash, inputs.marks
     if (
         allocation is not None
         and cash is not None
@@ -227,15 +193,15 @@ def decide_single(
             intent,
             cash,
             allocation,
-            trading_capital=trading_capital,
-            deployed_try=deployed_try,
-            size_multiplier=multiplier,
+            trading_capital=inputs.trading_capital,
+            deployed_try=inputs.deployed_try,
+            size_multiplier=inputs.multiplier,
             marks=marks,
         )
     ):
         return None
     pair, side = intent.pair, intent.side
-    pair_rules = rules.get(pair)
+    pair_rules = inputs.rules.get(pair)
     if pair_rules is None:
         return None
     mark = marks.get(pair)
@@ -245,7 +211,7 @@ def decide_single(
     price, quantity, problems = pair_rules.quantize_checked(side, intent.price, raw, mark)
     if problems:
         return None
-    order_id = client_order_id(run_id, cycle, pair, side, 0)
+    order_id = client_order_id(inputs.run_id, inputs.cycle, pair, side, 0)
     if not single_request_clears(
         order_id,
         pair,
@@ -253,12 +219,12 @@ def decide_single(
         quantity,
         price,
         intent.order_type,
-        now=now,
+        now=inputs.now,
         marks=marks,
-        positions=positions,
-        open_orders=live_orders,
-        last_order_at=last_order_at,
-        params=risk_policy,
+        positions=inputs.positions,
+        open_orders=inputs.live_orders,
+        last_order_at=inputs.last_order_at,
+        params=inputs.risk_policy,
     ):
         return None
     return OrderRequest(order_id, pair, side, quantity, price, intent.order_type)
