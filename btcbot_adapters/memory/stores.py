@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
+from typing import TypeVar
 
 import attrs
 
@@ -45,13 +46,43 @@ _RESULTS: tuple[AppendResult, ...] = tuple(
 #: one pair, so the memo cannot mix two), spared on every fill and cursor write.
 _PAIR_KEYS: dict[Pair, str] = {}
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 def _key_of(pair: Pair) -> str:
-    """``pair_key(pair.base, pair.quote)``, remembered (hot paths read the memo inline)."""
+    """``pair_key(pair.base, pair.quote)``, remembered."""
     key = _PAIR_KEYS.get(pair)
     if key is None:
         key = _PAIR_KEYS[pair] = pair_key(pair.base, pair.quote)
     return key
+
+
+def _added(
+    pending: dict[K, V] | None, committed: Mapping[K, V], key: K, value: V
+) -> dict[K, V] | None:
+    """A unit's keyed part with ``value`` added at ``key`` (a new part for the unit's first
+    write), or ``None`` when ``key`` is already recorded, pending or committed."""
+    if key in committed:
+        return None
+    if pending is None:
+        return {key: value}
+    if key in pending:
+        return None
+    pending[key] = value
+    return pending
+
+
+def _store(work: Working, order: Order) -> None:
+    """Write ``order``'s new state and its audit event into the unit's overlay."""
+    pending = work.orders
+    if pending is None:  # the unit's first order write creates both parts
+        work.orders = {order.client_order_id: order}
+        work.order_events = [order]
+    else:
+        pending[order.client_order_id] = order
+        work.order_events.append(order)
+    work.dirty = True
 
 
 class _Store:
@@ -144,18 +175,9 @@ class InMemoryOrderStore(_Store):
         work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
-        if pending is None:
-            if cid in self._state.orders:
-                return False
-            # the unit's first order write creates both parts (_store, inlined)
-            work.orders = {cid: order}
-            work.order_events = [order]
-        elif cid in pending or cid in self._state.orders:
+        if (pending is not None and cid in pending) or cid in self._state.orders:
             return False
-        else:
-            pending[cid] = order
-            work.order_events.append(order)
-        work.dirty = True
+        _store(work, order)
         return True
 
     def update(self, order: Order) -> None:
@@ -163,18 +185,9 @@ class InMemoryOrderStore(_Store):
         work = unit.work or unit.current()
         cid = order.client_order_id
         pending = work.orders
-        if pending is None:
-            if cid not in self._state.orders:
-                raise PersistenceError(f"order {cid} is not recorded; add it first")
-            # the unit's first order write creates both parts (_store, inlined)
-            work.orders = {cid: order}
-            work.order_events = [order]
-        else:
-            if cid not in pending and cid not in self._state.orders:
-                raise PersistenceError(f"order {cid} is not recorded; add it first")
-            pending[cid] = order
-            work.order_events.append(order)
-        work.dirty = True
+        if (pending is None or cid not in pending) and cid not in self._state.orders:
+            raise PersistenceError(f"order {cid} is not recorded; add it first")
+        _store(work, order)
 
     def live(self) -> Sequence[Order]:
         """Non-terminal orders, oldest first (by creation time, then client order id)."""
@@ -224,27 +237,20 @@ class InMemoryFillStore(_Store):
     def add(self, fill: Fill) -> bool:
         unit = self._unit
         work = unit.work or unit.current()
-        pair = fill.pair
-        key = (_PAIR_KEYS.get(pair) or _key_of(pair), fill.fill_id)
-        pending = work.fills
-        if pending is None:
-            if key in self._state.fills:
-                return False
-            work.fills = {key: fill}
-        elif key in pending or key in self._state.fills:
+        part = _added(work.fills, self._state.fills, (_key_of(fill.pair), fill.fill_id), fill)
+        if part is None:
             return False
-        else:
-            pending[key] = fill
+        work.fills = part
         work.dirty = True
         return True
 
     def has(self, pair: Pair, fill_id: str) -> bool:
-        key = (_PAIR_KEYS.get(pair) or _key_of(pair), fill_id)
+        key = (_key_of(pair), fill_id)
         pending = self._working().fills
         return (pending is not None and key in pending) or key in self._state.fills
 
     def cursor(self, pair: Pair) -> str | None:
-        key = _PAIR_KEYS.get(pair) or _key_of(pair)
+        key = _key_of(pair)
         cursors = self._working().cursors
         pending = UNSET if cursors is None else cursors.get(key, UNSET)
         if pending is DELETED:
@@ -257,7 +263,7 @@ class InMemoryFillStore(_Store):
         unit = self._unit
         work = unit.work or unit.current()
         work.dirty = True
-        key = _PAIR_KEYS.get(pair) or _key_of(pair)
+        key = _key_of(pair)
         if cursor is None:  # a deletion: publish folds it in with the rare parts
             value: object = DELETED
             work.rare = True
@@ -281,16 +287,10 @@ class InMemoryCycleStore(_Store):
     def record(self, cycle: CycleRecord) -> bool:
         unit = self._unit
         work = unit.work or unit.current()
-        key = (cycle.run_id, cycle.cycle)
-        pending = work.cycles
-        if pending is None:
-            if key in self._state.cycles:
-                return False
-            work.cycles = {key: cycle}
-        elif key in pending or key in self._state.cycles:
+        part = _added(work.cycles, self._state.cycles, (cycle.run_id, cycle.cycle), cycle)
+        if part is None:
             return False
-        else:
-            pending[key] = cycle
+        work.cycles = part
         work.dirty = True
         return True
 

@@ -20,7 +20,7 @@ from hypothesis.stateful import invariant, rule
 from btcbot_core.orders import OrderStatus
 from btcbot_core.state import CapitalState, RiskState
 
-from .factories import BTCTRY, ETHBTC, at, cycle, fill, order
+from .factories import BTCTRY, ETHBTC, at, fill, order
 from .test_fake_matches_sql import FakeVsSql
 
 ids = st.integers(min_value=1, max_value=6)
@@ -29,7 +29,8 @@ statuses = st.sampled_from([OrderStatus.OPEN, OrderStatus.FILLED, OrderStatus.CA
 
 
 class MemoryWritesVsSql(FakeVsSql):
-    """FakeVsSql's units and rules (events, cycles), plus the writes below."""
+    """FakeVsSql's units and rules (events, cycles, commits, rollbacks), plus the writes
+    below."""
 
     @rule(n=ids)
     def add_order(self, n: int) -> None:
@@ -64,18 +65,6 @@ class MemoryWritesVsSql(FakeVsSql):
     @rule(streak=st.integers(min_value=0, max_value=3))
     def save_risk(self, streak: int) -> None:
         self._both(lambda u: u.risk.save(RiskState(stable_cycles=streak, last_loss_streak=streak)))
-
-    @rule(n=ids)
-    def record_cycle(self, n: int) -> None:
-        self._same(lambda u: u.cycles.record(cycle("run", n)))
-
-    @rule()
-    def commit(self) -> None:
-        self._both(lambda u: u.commit())
-
-    @rule()
-    def rollback(self) -> None:
-        self._both(lambda u: u.rollback())
 
     @rule()
     def leave_and_enter(self) -> None:

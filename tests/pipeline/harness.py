@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import attrs
 
 from btcbot_adapters.memory import InMemoryUnitOfWork
 from btcbot_adapters.simulated import FaultRates, FeeSchedule, MatchMode, SimulatedExchange
-from btcbot_core import Pair, Quote, SymbolRules
+from btcbot_core import Bar, Pair, Quote, SymbolRules
 from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.pipeline import (
     PAPER_POLICY,
@@ -130,3 +131,19 @@ class BarRig:
     def cycle(self, now: datetime) -> CycleReport:
         """Run the cycle at ``now`` on the session."""
         return run_cycle(self.ports, self.profile, self.params, now, session=self.session)
+
+
+def walk_bars(
+    rng: random.Random, pairs: Sequence[Pair], prices: list[Decimal], t: datetime, gaps: float
+) -> list[Bar]:
+    """One minute's bars at ``t``: each pair's close moves up to ±2.5 % from ``prices[k]``
+    (updated in place; 2 dp), and a pair's bar is missing with probability ``gaps``."""
+    row = []
+    for k, pair in enumerate(pairs):
+        if rng.random() < gaps:
+            continue  # a missing bar now and then
+        open_ = prices[k]
+        close = (open_ * (1 + Decimal(rng.randint(-250, 250)) / 10000)).quantize(Decimal("0.01"))
+        row.append(Bar(pair, t, open_, max(open_, close), min(open_, close), close, "5"))
+        prices[k] = close
+    return row

@@ -10,9 +10,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from btcbot_core import Bar, Pair
+from btcbot_core import Pair
 from btcbot_core.pipeline import CycleSession, cycle
-from tests.pipeline.harness import BTCTRY, T0, BarRig, Harness
+from tests.pipeline.harness import BTCTRY, T0, BarRig, Harness, walk_bars
 
 PAIRS = (Pair("BTC", "TRY"), Pair("ETH", "TRY"))
 
@@ -30,16 +30,7 @@ def _run(seed: int, profile: str, skip: bool, monkeypatch: pytest.MonkeyPatch) -
     prices = [D("600000"), D("40000")]
     for i in range(300):
         t = T0 + timedelta(minutes=i)
-        row = []
-        for k, pair in enumerate(PAIRS):
-            if rng.random() < 0.02:
-                continue  # a missing bar now and then
-            close = (prices[k] * (1 + D(rng.randint(-250, 250)) / 10000)).quantize(D("0.01"))
-            row.append(
-                Bar(pair, t, prices[k], max(prices[k], close), min(prices[k], close), close, "5")
-            )
-            prices[k] = close
-        rig.exchange.on_bars(row)
+        rig.exchange.on_bars(walk_bars(rng, PAIRS, prices, t, 0.02))
         if i in (100, 200):
             # a restart: the session is rebuilt from what the stores hold
             rig.session = CycleSession.open(rig.uow, rig.params, rig.profile)

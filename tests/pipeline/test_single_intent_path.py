@@ -18,13 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from btcbot_adapters.simulated import FaultRates
-from btcbot_core import Bar, Order, OrderRequest, Pair, Side
+from btcbot_core import Order, OrderRequest, Pair, Side
 from btcbot_core.arming import ArmingFacts, ArmingSettings, side_effect_policy
 from btcbot_core.errors import ExchangeError
 from btcbot_core.ids import client_order_id
 from btcbot_core.pipeline import PAPER_POLICY, CyclePorts, CycleSession, cycle, run_cycle
 from btcbot_core.ports import SubmitAck
-from tests.pipeline.harness import BTCTRY, T0, BarRig, Harness
+from tests.pipeline.harness import BTCTRY, T0, BarRig, Harness, walk_bars
 
 pytestmark = pytest.mark.property
 
@@ -157,16 +157,7 @@ def _bars_run(single: bool, seed: int, profile: str) -> tuple[Any, ...]:
     out: list[object] = []
     for i in range(150):
         t = T0 + timedelta(minutes=i)
-        row = []
-        for k, pair in enumerate(pairs):
-            if rng.random() < 0.03:
-                continue  # a missing bar now and then
-            close = (prices[k] * (1 + D(rng.randint(-250, 250)) / 10000)).quantize(D("0.01"))
-            row.append(
-                Bar(pair, t, prices[k], max(prices[k], close), min(prices[k], close), close, "5")
-            )
-            prices[k] = close
-        rig.exchange.on_bars(row)
+        rig.exchange.on_bars(walk_bars(rng, pairs, prices, t, 0.03))
         if i == 75:
             rig.session = CycleSession.open(rig.uow, rig.params, rig.profile)
         out.append(rig.cycle(t + timedelta(minutes=1)).to_dict(timings=False))
