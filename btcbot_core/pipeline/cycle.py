@@ -58,9 +58,8 @@ from btcbot_core.strategies import EMPTY_PROPOSAL, StrategyContext
 SKIP_IDLE_COMMITS = True
 
 #: A cycle with one intent in normal mode on an unblocked pair decides it with
-#: ``decide_single`` and submits it with ``CycleStages.submit_one``, without building the
-#: screen's sets, the decide inputs and the general loops' containers. Tests turn it off to
-#: hold the two paths to identical reports and stores.
+#: ``decide_single``, without the screen's sets and the general decide path's containers.
+#: Tests turn it off to hold the two paths to identical reports and stores.
 SINGLE_INTENT_PATH = True
 
 #: The timings of an untimed cycle (shared: read-only).
@@ -309,7 +308,9 @@ class _Cycle(CycleStages):
             if request is not None and one is not None:
                 if timed:
                     self._lap("decide")
-                submitted = self.submit_one(request, one, capital, risk.state)
+                submitted = self.submit(
+                    (request,), {request.client_order_id: one}, capital, risk.state
+                )
             else:
                 # (one intent that decide_single refused: decide's own shortcut would only
                 # refuse it again)

@@ -6,11 +6,10 @@ of the cycle's working memory and reads its fields (declared here, slotted there
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from btcbot_core.arming import SideEffectPolicy
 from btcbot_core.decisions import Reason
 from btcbot_core.orders import Order, OrderIntent, OrderRequest
 from btcbot_core.pair import Pair
@@ -74,7 +73,21 @@ class CycleStages:
         policy = self.ports.gate()
         paper = paper_on_real(policy, self.ports.trading)
         if not policy.allow_submit or paper is not None:
-            self._not_armed(policy, paper, [(r, source[r.client_order_id]) for r in approved])
+            # A dry run (or kill switch, or a paper policy meeting a real exchange) is known
+            # before anything is recorded: report what would have been sent, write no order.
+            # The gate is checked again per send.
+            blockers = policy.submit_blockers if paper is None else (paper,)
+            for request in approved:
+                self.outcomes.append(
+                    IntentOutcome(
+                        source[request.client_order_id],
+                        Fate.BLOCKED_BY_GATE,
+                        blockers,
+                        None,
+                        request.price,
+                        request.quantity,
+                    )
+                )
             return ()
         planned = [Order.planned(r, self.now) for r in approved]
         recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
@@ -92,53 +105,6 @@ class CycleStages:
             if self._send(order, requests[cid], source[cid]):
                 sent.append(cid)
         return tuple(sent)
-
-    def submit_one(
-        self,
-        request: OrderRequest,
-        intent: OrderIntent,
-        capital: CapitalState | None,
-        risk_state: RiskState,
-    ) -> tuple[str, ...]:
-        """``submit((request,), {request.client_order_id: intent}, ...)``, the usual
-        submit, without the general loop's containers (held to it by a test)."""
-        s, ports = self.s, self.ports
-        policy = ports.gate()
-        paper = paper_on_real(policy, ports.trading)
-        if not policy.allow_submit or paper is not None:
-            self._not_armed(policy, paper, ((request, intent),))
-            return ()
-        order = Order.planned(request, self.now)
-        recorded = commit_planned(ports.uow, s, self.booked, capital, risk_state, (order,))
-        if not recorded:
-            why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
-            self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
-        s.capital, s.risk = capital, risk_state
-        if recorded and self._send(order, request, intent):
-            return (order.client_order_id,)
-        return ()
-
-    def _not_armed(
-        self,
-        policy: SideEffectPolicy,
-        paper: Reason | None,
-        requests: Iterable[tuple[OrderRequest, OrderIntent]],
-    ) -> None:
-        """A dry run (or kill switch, or a paper policy meeting a real exchange) is known
-        before anything is recorded: report what would have been sent, write no order. The
-        gate is checked again per send."""
-        blockers = policy.submit_blockers if paper is None else (paper,)
-        for request, intent in requests:
-            self.outcomes.append(
-                IntentOutcome(
-                    intent,
-                    Fate.BLOCKED_BY_GATE,
-                    blockers,
-                    None,
-                    request.price,
-                    request.quantity,
-                )
-            )
 
     def _send(self, order: Order, request: OrderRequest, intent: OrderIntent) -> bool:
         """Send a recorded PLANNED ``order`` (gate checked again right before the write),

@@ -1,6 +1,6 @@
-"""The cycle's single-intent path (``decide_single`` and ``CycleStages.submit_one``, switched by
-``cycle.SINGLE_INTENT_PATH``) leaves exactly what the general path (``screen``, ``decide``,
-``CycleStages.submit``) leaves: the same reports, stores, commits and session state, over random
+"""The cycle's single-intent path (``decide_single``, switched by
+``cycle.SINGLE_INTENT_PATH``) leaves exactly what the general path (``screen``, ``decide``)
+leaves: the same reports, stores, commits and session state, over random
 runs with exchange faults (rejects, timeouts before and after accepting, rate limits), an
 arming gate that opens and closes, paper policies meeting a port that is not simulated,
 risk modes, cancels and crashes between the two commits (a re-run cycle meets its own
