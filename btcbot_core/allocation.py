@@ -36,7 +36,7 @@ import attrs
 
 from btcbot_core.decisions import Reason
 from btcbot_core.money import BPS_PER_UNIT, ONE, ZERO, kurus
-from btcbot_core.orders import OrderIntent, Side
+from btcbot_core.orders import BUY, SELL, OrderIntent, Side
 from btcbot_core.pair import Pair
 from btcbot_core.risk_policy import RejectedIntent
 from btcbot_core.rules import SymbolRules
@@ -244,9 +244,9 @@ def keeps_whole(
     walk's bookkeeping; a property test holds it to :func:`allocate`."""
     check_range("size_multiplier", size_multiplier, 0, 1)
     side = intent.side
-    if side is Side.SELL:
+    if side is SELL:
         return True
-    if side is not Side.BUY:
+    if side is not BUY:
         return False
     budget = _budget(cash, params, trading_capital, deployed_try, size_multiplier)[0]
     if intent.notional is not None:

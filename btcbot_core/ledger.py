@@ -44,7 +44,7 @@ from btcbot_core.ledger_events import (
 from btcbot_core.ledger_lots import COST_QUANTUM, AssetBook
 from btcbot_core.ledger_values import CostMethod, LedgerSnapshot, Position, Valuation
 from btcbot_core.money import ONE, ZERO
-from btcbot_core.orders import Side
+from btcbot_core.orders import BUY
 
 VALUATION_ASSET: Final = "TRY"
 
@@ -273,7 +273,7 @@ class Ledger:
             notional = fill.price * qty
             charge = fill.fee + fill.tax
             book = self._books.get(base)
-            if fill.side is Side.BUY:
+            if fill.side is BUY:
                 need = notional + charge
                 if need > self.cash:
                     raise LedgerError(
@@ -320,7 +320,7 @@ class Ledger:
         else:
             frate = self._rate(event.event_id, fee_asset, event.fee_rate)
 
-        buy = fill.side is Side.BUY
+        buy = fill.side is BUY
         out_asset, out_qty = (quote, notional) if buy else (base, fill.quantity)
         in_asset, in_qty = (base, fill.quantity) if buy else (quote, notional)
         needs = {out_asset: out_qty}

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import OrderStateError
-from btcbot_core.orders import Fill, Order, OrderStatus
+from btcbot_core.orders import PLANNED, UNKNOWN, Fill, Order
 from btcbot_core.pair import Pair
 from btcbot_core.reconcile_plan import (
     BY_COID,
@@ -29,8 +29,6 @@ from btcbot_core.reconcile_plan import (
     fill_order,
 )
 
-_PLANNED = OrderStatus.PLANNED
-_UNKNOWN = OrderStatus.UNKNOWN
 _NO_PAIRS: frozenset[Pair] = frozenset()
 
 
@@ -79,7 +77,7 @@ def reconcile_fills_only(
         own = by_order.get(before.client_order_id)
         mark = len(reasons)
         if own is not None:
-            if order.status is _PLANNED:  # the general diff first records SUBMITTED
+            if order.status is PLANNED:  # the general diff first records SUBMITTED
                 return None
             for fill in own:
                 try:
@@ -91,7 +89,7 @@ def reconcile_fills_only(
         if not status.is_terminal:
             if queried_pairs is None or order.pair in queried_pairs:
                 return None  # not on the open list: the general diff asks for a lookup
-            if status is _UNKNOWN:
+            if status is UNKNOWN:
                 blocked.add(order.pair)
         if order is not before and changed(before, order):
             updates.append(OrderUpdate(before, order, tuple(reasons[mark:])))
@@ -124,7 +122,7 @@ def reconcile_one_fill(order: Order, fill: Fill, now: datetime) -> ReconcilePlan
         now.tzinfo is None  # the general diff raises
         or not coid
         or fill.client_order_id != coid
-        or order.status is _PLANNED
+        or order.status is PLANNED
     ):
         return None
     try:

@@ -19,7 +19,7 @@ from typing import Final
 
 from btcbot_core.ledger import Position
 from btcbot_core.money import ZERO
-from btcbot_core.orders import Order, OrderType, Side
+from btcbot_core.orders import BUY, LIMIT, SELL, Order, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.risk_policy import RiskPolicyParams
 
@@ -49,9 +49,9 @@ def single_request_clears(
     if params.max_orders_per_cycle <= 0:  # "0 approved >= MAX_ORDERS_PER_CYCLE"
         return False
     mark = marks.get(pair)
-    ref = price if order_type is OrderType.LIMIT else mark
+    ref = price if order_type is LIMIT else mark
     notional = None if ref is None else ref * quantity
-    if notional is None and side is Side.BUY:
+    if notional is None and side is BUY:
         return False
     n_open = 0
     open_buy_try = ZERO
@@ -64,7 +64,7 @@ def single_request_clears(
         if order.pair != pair:
             continue
         n_open += 1
-        if order.side is Side.BUY:
+        if order.side is BUY:
             px = order.price if order.price is not None else marks.get(pair, ZERO)
             open_buy_try = open_buy_try + (order.remaining_qty * px)
         else:
@@ -76,7 +76,7 @@ def single_request_clears(
         seconds = params.cooldown_seconds
         if now - last < (timedelta(seconds=seconds) if seconds else _ZERO_TIME):
             return False
-    if side is Side.SELL:
+    if side is SELL:
         pos = positions.get(pair.base)
         return not quantity > (ZERO if pos is None else pos.quantity) - open_sell_qty
     assert notional is not None  # a buy without one returned above

@@ -16,7 +16,7 @@ from decimal import Decimal
 from btcbot_core.money import ONE, ZERO
 from btcbot_core.risk_budget import RiskBudgetParams, _level, _limits, streak_multiplier
 from btcbot_core.risk_inputs import ratio
-from btcbot_core.state import RiskMode, RiskState
+from btcbot_core.state import MODE_NORMAL, RiskState
 from btcbot_core.trading_day import day_start_utc, resolve_timezone, trading_day
 
 
@@ -90,7 +90,7 @@ class CalmCheck:
     ) -> RiskState | None:
         """:func:`calm_state` under this check's parameters."""
         if (
-            state.mode is not RiskMode.NORMAL
+            state.mode is not MODE_NORMAL
             or state.mode_since is None
             or state.day_anchor is None
             or now.tzinfo is None  # the full decision names the error

@@ -26,7 +26,7 @@ from btcbot_core.money import (
     quantize_up,
     step_for_scale,
 )
-from btcbot_core.orders import Side
+from btcbot_core.orders import BUY, Side
 from btcbot_core.pair import Pair
 
 
@@ -154,7 +154,7 @@ class SymbolRules:
         May return zero for a buy below one step; :meth:`quantize` reports that as a violation.
         """
         step = self._price_grid
-        if side is Side.BUY:
+        if side is BUY:
             if self._price_pow10 and +price == price:
                 return price.quantize(step, rounding=ROUND_FLOOR)  # see _is_power_of_ten
             return quantize_down(price, step)

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -29,6 +30,11 @@ class RiskMode(enum.StrEnum):
 
     def stricter(self, other: RiskMode) -> RiskMode:
         return self if self.rank >= other.rank else other
+
+
+#: ``RiskMode.NORMAL``, read every cycle: bound once as a global (see the members bound in
+#: :mod:`btcbot_core.orders` for why).
+MODE_NORMAL: Final = RiskMode.NORMAL
 
 
 _MODE_RANK = {RiskMode.NORMAL: 0, RiskMode.REDUCE_RISK_ONLY: 1, RiskMode.OBSERVE_ONLY: 2}
@@ -99,6 +105,7 @@ class ParameterSet:
 
 
 __all__ = [
+    "MODE_NORMAL",
     "CapitalState",
     "CycleRecord",
     "ParameterSet",

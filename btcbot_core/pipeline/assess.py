@@ -33,7 +33,7 @@ from btcbot_core.self_financing import (
     apply_checkpoint,
     initial_capital_state,
 )
-from btcbot_core.state import CapitalState, RiskMode, RiskState
+from btcbot_core.state import MODE_NORMAL, CapitalState, RiskMode, RiskState
 
 
 @attrs.frozen
@@ -98,7 +98,7 @@ def assess_risk(
     """
     params, profile = session.params, session.profile
     state = session.risk
-    mode, multiplier = RiskMode.NORMAL, ONE
+    mode, multiplier = MODE_NORMAL, ONE
     reasons: list[Reason] = []
     if profile.risk_budget:
         marks = session.marks if marks is None else marks
@@ -123,7 +123,7 @@ def assess_risk(
         )
         decision = decide_risk_budget(state, inputs, params.risk_budget, now)
         state, mode, multiplier = decision.state, decision.mode, decision.multiplier
-        if mode is not RiskMode.NORMAL or decision.previous_mode is not RiskMode.NORMAL:
+        if mode is not MODE_NORMAL or decision.previous_mode is not MODE_NORMAL:
             reasons.extend(decision.reasons)
     if profile.degrade:
         every = profile.divergence_every
@@ -148,7 +148,7 @@ def assess_risk(
         if degrade.level or degrade.previous_level:
             reasons.extend(degrade.reasons)
         combined = mode.stricter(degrade.mode)
-        multiplier = min(multiplier, degrade.shrink) if combined is RiskMode.NORMAL else ZERO
+        multiplier = min(multiplier, degrade.shrink) if combined is MODE_NORMAL else ZERO
         mode = combined
     return Assessment(mode, multiplier, state, tuple(reasons))
 

@@ -21,7 +21,7 @@ import attrs
 from btcbot_core.decisions import Reason
 from btcbot_core.ledger import VALUATION_ASSET
 from btcbot_core.money import ZERO
-from btcbot_core.orders import OrderIntent, Side
+from btcbot_core.orders import BUY, OrderIntent
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.assess import assess_risk, checkpoint_capital
 from btcbot_core.pipeline.cycle_stages import CycleStages
@@ -49,7 +49,7 @@ from btcbot_core.pipeline.record import commit_cycle
 from btcbot_core.pipeline.report import CapitalView, CycleReport, IntentOutcome
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
-from btcbot_core.state import CapitalState, RiskMode
+from btcbot_core.state import MODE_NORMAL, CapitalState, RiskMode
 from btcbot_core.strategies import EMPTY_PROPOSAL, StrategyContext
 
 #: A quiet cycle that the profile does not record, with nothing booked and the stored
@@ -217,7 +217,7 @@ class _Cycle(CycleStages):
             positions = ledger.positions()
             live = tuple(s.live_orders.values()) if s.live_orders else ()
             for o in live:  # TRY promised to our own resting buys is not free cash
-                if o.side is Side.BUY and o.status.is_live:
+                if o.side is BUY and o.status.is_live:
                     reserved += o.remaining_qty * (o.price or s.marks.get(o.pair.base, ZERO))
             free_cash = ledger.cash - reserved
             # Positional, in field order (pinned by a test): keywords cost more, every cycle.
@@ -247,7 +247,7 @@ class _Cycle(CycleStages):
             plan_blocked = plan.blocked_pairs if plan is not None else ()
             # The usual shape: one intent in normal mode, on a pair nothing blocks (screen's
             # own shortcut, tested here without building its sets and result).
-            one = intents[0] if len(intents) == 1 and risk.mode is RiskMode.NORMAL else None
+            one = intents[0] if len(intents) == 1 and risk.mode is MODE_NORMAL else None
             if one is not None and (
                 not SINGLE_INTENT_PATH
                 or one.pair in booked.blocked
@@ -257,7 +257,7 @@ class _Cycle(CycleStages):
                 one = None
             if one is not None:
                 kept: tuple[OrderIntent, ...] = intents
-                needs_cash = one.side is Side.BUY
+                needs_cash = one.side is BUY
             else:
                 # A pair with a cancel this cycle gets no new order until the exchange has
                 # confirmed it next cycle: a cancel can lose the race to a fill (or be

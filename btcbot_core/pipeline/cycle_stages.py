@@ -16,7 +16,7 @@ from btcbot_core.pair import Pair
 from btcbot_core.pipeline.execute import cancel_one, paper_on_real, send_order
 from btcbot_core.pipeline.ingest import Booked, order_changed
 from btcbot_core.pipeline.record import commit_planned
-from btcbot_core.pipeline.report import Fate, IntentOutcome
+from btcbot_core.pipeline.report import FATE_SUBMITTED, FATE_UNKNOWN, Fate, IntentOutcome
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.state import CapitalState, RiskState
 from btcbot_core.strategies import CancelIntent
@@ -124,7 +124,7 @@ class CycleStages:
                 order.quantity,
             )
         )
-        if fate is Fate.SUBMITTED or fate is Fate.UNKNOWN:
+        if fate is FATE_SUBMITTED or fate is FATE_UNKNOWN:
             s.last_submits += 1
             s.last_order_at[(order.pair, order.side)] = self.now
             return True

@@ -32,9 +32,9 @@ from btcbot_core.errors import (
     RateLimitedError,
     ValidationError,
 )
-from btcbot_core.orders import TRANSITIONS, Order, OrderRequest, OrderStatus
+from btcbot_core.orders import SUBMITTED, TRANSITIONS, Order, OrderRequest, OrderStatus
 from btcbot_core.pipeline.profile import PROFILES, StageProfile
-from btcbot_core.pipeline.report import Fate
+from btcbot_core.pipeline.report import FATE_SUBMITTED, Fate
 from btcbot_core.ports import TradingPort
 
 Gate = Callable[[], SideEffectPolicy]
@@ -148,8 +148,8 @@ def send_order(
             order.price,
             order.order_type,
         )
-    if OrderStatus.SUBMITTED not in TRANSITIONS[order.status]:
-        order.transition(OrderStatus.SUBMITTED, now)  # raises, naming the state: never sent
+    if SUBMITTED not in TRANSITIONS[order.status]:
+        order.transition(SUBMITTED, now)  # raises, naming the state: never sent
     try:
         ack = trading.submit(request)
     except RateLimitedError as exc:
@@ -162,14 +162,14 @@ def send_order(
         return _refused(order, now, "auth refused", Reason("AUTH_REFUSED", str(exc)))
     except ExchangeError as exc:
         # Timeouts, 5xx, garbled answers: the order may exist. Look it up; never resend.
-        submitted = order.transition(OrderStatus.SUBMITTED, now)
+        submitted = order.transition(SUBMITTED, now)
         return (
             submitted.transition(OrderStatus.UNKNOWN, now, reason="submit outcome unknown"),
             Fate.UNKNOWN,
             (Reason("SUBMIT_OUTCOME_UNKNOWN", str(exc)),),
         )
     # SUBMITTED then OPEN, as one object (the state in between is never stored)
-    return order.accepted(now, ack.exchange_order_id), Fate.SUBMITTED, ()
+    return order.accepted(now, ack.exchange_order_id), FATE_SUBMITTED, ()
 
 
 def _refused(

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -35,6 +36,12 @@ class Fate(enum.StrEnum):
     REJECTED_BY_RULES = "REJECTED_BY_RULES"  # exchange rules (scale, min notional, ...)
     REJECTED_BY_RISK = "REJECTED_BY_RISK"  # risk policy caps
     DUPLICATE = "DUPLICATE"  # client order id already recorded: not sent again
+
+
+#: The fates of a sent order, read once per order: bound once as globals (see the members
+#: bound in :mod:`btcbot_core.orders` for why).
+FATE_SUBMITTED: Final = Fate.SUBMITTED
+FATE_UNKNOWN: Final = Fate.UNKNOWN
 
 
 # Not slotted: built on hot paths and read a few times. A frozen slotted class sets each
@@ -190,4 +197,12 @@ def _valuation(v: Valuation) -> dict[str, str]:
     return {name: str(getattr(v, name)) for name in attrs.fields_dict(Valuation)}
 
 
-__all__ = ["CapitalView", "CycleReport", "Fate", "IntentOutcome", "SerialisedReport"]
+__all__ = [
+    "FATE_SUBMITTED",
+    "FATE_UNKNOWN",
+    "CapitalView",
+    "CycleReport",
+    "Fate",
+    "IntentOutcome",
+    "SerialisedReport",
+]

@@ -34,7 +34,7 @@ import attrs
 from btcbot_core.decisions import Reason
 from btcbot_core.indicators import SmaCross
 from btcbot_core.market import MarketSnapshot
-from btcbot_core.orders import OrderIntent, OrderType, Side
+from btcbot_core.orders import BUY, MARKET, SELL, OrderIntent
 from btcbot_core.pair import Pair
 from btcbot_core.strategies.base import (
     EMPTY_PROPOSAL,
@@ -234,11 +234,11 @@ class SmaCrossStrategy:
                 intents.append(
                     OrderIntent(
                         pair,
-                        Side.BUY,
+                        BUY,
                         None,  # price: a market order
                         qty,  # quantity
                         None,  # notional
-                        OrderType.MARKET,
+                        MARKET,
                         f"CROSS_UP at close {close}",  # reason
                         NAME,  # strategy
                     )
@@ -250,11 +250,11 @@ class SmaCrossStrategy:
                 intents.append(
                     OrderIntent(
                         pair,
-                        Side.SELL,
+                        SELL,
                         None,  # price: a market order
                         held,  # quantity
                         None,  # notional
-                        OrderType.MARKET,
+                        MARKET,
                         f"CROSS_DOWN at close {close}",  # reason
                         NAME,  # strategy
                     )
