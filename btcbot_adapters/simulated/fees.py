@@ -60,8 +60,12 @@ def _check_scale(_inst: object, attribute: attrs.Attribute[int], value: int) -> 
 class FeeSchedule:
     """Maker/taker fee rates (bps of notional) and the tax on the fee (ratio of the fee).
 
-    The derived ratios and ``quantum`` are computed once per schedule (cached: the schedule is
-    immutable) because every fill and every buy lock reads them.
+    The derived ratios, ``quantum``, ``untaxed`` and ``zero_tax`` are computed once, when the
+    schedule is built (it is immutable), because every fill and every buy lock reads them.
+    They are plain slots, not ``functools.cached_property``: on a slotted attrs class that
+    needs a ``__getattr__`` hook, which makes every attribute read of the schedule take the
+    slow generic path. They are left out of ``==``, ``hash`` and ``repr`` (they follow from
+    the four fields) and ``attrs.evolve`` recomputes them.
 
     ``FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2")``: a 1,000 TRY taker fill
     pays ``2.00000000`` TRY fee and ``0.40000000`` TRY tax.
@@ -71,55 +75,48 @@ class FeeSchedule:
     taker_bps: Decimal = attrs.field(default=ZERO, converter=dec_field, validator=_check_bps)
     tax_ratio: Decimal = attrs.field(default=ZERO, converter=dec_field, validator=_check_ratio)
     fee_scale: int = attrs.field(default=8, validator=_check_scale)
+    #: Maker fee as a ratio of notional.
+    maker_rate: Decimal = attrs.field(init=False, eq=False, repr=False)
+    #: Taker fee as a ratio of notional.
+    taker_rate: Decimal = attrs.field(init=False, eq=False, repr=False)
+    #: The larger of the maker and taker ratios (what a buy order locks for).
+    max_rate: Decimal = attrs.field(init=False, eq=False, repr=False)
+    #: The smallest fee unit: ``10**-fee_scale`` of the quote asset.
+    quantum: Decimal = attrs.field(init=False, eq=False, repr=False)
+    #: Whether the tax is a plain zero (``+0``, exponent in ``-18..0``) and ``max_rate`` is
+    #: not ``-0``: then every tax term of :meth:`max_fee_and_tax` and
+    #: :meth:`FeeAccumulator.charge` is ``0E-fee_scale`` and adding it changes nothing, so
+    #: they skip it (the fast path; a property test holds it to the general one).
+    untaxed: bool = attrs.field(init=False, eq=False, repr=False)
+    #: ``0E-fee_scale``: the tax of every fill when :attr:`untaxed`.
+    zero_tax: Decimal = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_rate * (1 + self.tax_ratio) >= 1:
-            raise ValidationError("fee rate × (1 + tax ratio) must be below 100 %")
-
-    @functools.cached_property
-    def maker_rate(self) -> Decimal:
-        """Maker fee as a ratio of notional."""
-        return bps(self.maker_bps)
-
-    @functools.cached_property
-    def taker_rate(self) -> Decimal:
-        """Taker fee as a ratio of notional."""
-        return bps(self.taker_bps)
-
-    @functools.cached_property
-    def max_rate(self) -> Decimal:
-        """The larger of the maker and taker ratios (what a buy order locks for)."""
-        return max(self.maker_rate, self.taker_rate)
-
-    @functools.cached_property
-    def quantum(self) -> Decimal:
-        """The smallest fee unit: ``10**-fee_scale`` of the quote asset."""
-        return Decimal(1).scaleb(-self.fee_scale)
-
-    def round_up(self, amount: Decimal) -> Decimal:
-        """``amount`` rounded up (toward +∞) to ``fee_scale`` places."""
-        return amount.quantize(self.quantum, ROUND_CEILING)  # positional: cheaper
-
-    @functools.cached_property
-    def untaxed(self) -> bool:
-        """Whether the tax is a plain zero (``+0``, exponent in ``-18..0``) and ``max_rate``
-        is not ``-0``: then every tax term of :meth:`max_fee_and_tax` and
-        :meth:`FeeAccumulator.charge` is ``0E-fee_scale`` and adding it changes nothing,
-        so they skip it (the fast path; a property test holds it to the general one)."""
+        derive = functools.partial(object.__setattr__, self)  # frozen: set once, here
+        maker_rate, taker_rate = bps(self.maker_bps), bps(self.taker_bps)
+        max_rate = max(maker_rate, taker_rate)
+        quantum = Decimal(1).scaleb(-self.fee_scale)
         ratio = self.tax_ratio
         exponent = ratio.as_tuple().exponent
-        return (
+        derive("maker_rate", maker_rate)
+        derive("taker_rate", taker_rate)
+        derive("max_rate", max_rate)
+        derive("quantum", quantum)
+        derive(
+            "untaxed",
             ratio.is_zero()
             and not ratio.is_signed()
             and isinstance(exponent, int)
             and -18 <= exponent <= 0
-            and not self.max_rate.is_signed()
+            and not max_rate.is_signed(),
         )
+        derive("zero_tax", ZERO.quantize(quantum))
+        if max_rate * (1 + ratio) >= 1:
+            raise ValidationError("fee rate × (1 + tax ratio) must be below 100 %")
 
-    @functools.cached_property
-    def zero_tax(self) -> Decimal:
-        """``0E-fee_scale``: the tax of every fill when :attr:`untaxed`."""
-        return ZERO.quantize(self.quantum)
+    def round_up(self, amount: Decimal) -> Decimal:
+        """``amount`` rounded up (toward +∞) to ``fee_scale`` places."""
+        return amount.quantize(self.quantum, ROUND_CEILING)  # positional: cheaper
 
     def max_fee_and_tax(self, notional: Decimal) -> Decimal:
         """The most fee + tax an order of at most ``notional`` (quote) can ever be charged."""

@@ -113,3 +113,18 @@ def test_fee_ratios_are_computed_once_and_follow_evolve() -> None:
         D("0.01"),
     )
     assert fees.taker_rate == D("0.002")
+
+
+def test_fee_schedule_derived_values_are_plain_slots() -> None:
+    # A cached_property on a slotted attrs class adds a __getattr__ hook, which sends every
+    # attribute read of the schedule (several per fill and buy lock) down the slow path.
+    assert "__getattr__" not in FeeSchedule.__dict__
+    fees = FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0", fee_scale=6)
+    assert fees.untaxed is True and fees.zero_tax.as_tuple() == (0, (0,), -6)
+    assert FeeSchedule(tax_ratio="0.2").untaxed is False
+    assert [f.name for f in attrs.fields(FeeSchedule) if f.init] == [
+        "maker_bps",
+        "taker_bps",
+        "tax_ratio",
+        "fee_scale",
+    ]
