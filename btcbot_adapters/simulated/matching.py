@@ -39,12 +39,21 @@ from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.pricing import bar_span, slipped_price
-from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
+from btcbot_adapters.simulated.state import (
+    BUY,
+    CANCELED,
+    FILLED,
+    MARKET,
+    PARTIALLY_FILLED,
+    PairBook,
+    SimOrder,
+    Wallet,
+)
 from btcbot_core.errors import BtcbotError
 from btcbot_core.ids import simulated_fill_id
 from btcbot_core.market import Bar, Quote
 from btcbot_core.money import ZERO, quantize_down
-from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
+from btcbot_core.orders import Fill, OrderStatus
 
 
 class SimulatorInvariantError(BtcbotError):
@@ -64,7 +73,7 @@ def quote_match(order: SimOrder, quote: Quote, on_submit: bool) -> tuple[Decimal
     """``(price, is_maker)`` when limit ``order`` trades against ``quote``, else ``None``."""
     limit = order.price
     assert limit is not None
-    if order.side is Side.BUY:
+    if order.side is BUY:
         if quote.ask <= limit:
             return (quote.ask, False) if on_submit else (limit, True)
     elif quote.bid >= limit:
@@ -76,7 +85,7 @@ def bar_match(order: SimOrder, bar: Bar) -> tuple[Decimal, bool] | None:
     """``(price, is_maker)`` when limit ``order`` trades in ``bar``, else ``None``."""
     limit = order.price
     assert limit is not None
-    if order.side is Side.BUY:
+    if order.side is BUY:
         if order.fresh and bar.open <= limit:
             return bar.open, False
         if bar.low < limit:
@@ -117,7 +126,7 @@ class MatchingEngine:
         # against ZERO, not int 0: a Decimal compared with an int converts it first
         if qty <= ZERO or qty > order.quantity - order.filled_qty or price <= ZERO:  # .remaining
             raise SimulatorInvariantError(f"bad fill {qty} @ {price} for {order.exchange_order_id}")
-        buy = order.side is Side.BUY
+        buy = order.side is BUY
         limit = order.price
         if limit is not None and (price > limit if buy else price < limit):
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
@@ -176,9 +185,9 @@ class MatchingEngine:
         order.updated_at = at
         book.fills.append(fill)
         if order.filled_qty == order.quantity:
-            self.close(book, order, OrderStatus.FILLED, at)
+            self.close(book, order, FILLED, at)
         else:
-            order.status = OrderStatus.PARTIALLY_FILLED
+            order.status = PARTIALLY_FILLED
         return fill
 
     def close(
@@ -208,9 +217,9 @@ class MatchingEngine:
     def on_submit_quote(self, book: PairBook, order: SimOrder, quote: Quote | None) -> None:
         """Immediate taker execution of a new order in quote mode (see module doc)."""
         at = quote.observed_at if quote is not None else order.created_at
-        if order.order_type is OrderType.MARKET:
+        if order.order_type is MARKET:
             if quote is not None:
-                if order.side is Side.BUY:
+                if order.side is BUY:
                     touch, size = quote.ask, quote.ask_size
                 else:
                     touch, size = quote.bid, quote.bid_size
@@ -219,13 +228,13 @@ class MatchingEngine:
                 if qty > 0 and price > 0:
                     self.fill(book, order, price, qty, False, at)
             if order.status.is_live:
-                self.close(book, order, OrderStatus.CANCELED, at, "market order remainder")
+                self.close(book, order, CANCELED, at, "market order remainder")
             return
         if quote is None:
             return
         hit = quote_match(order, quote, on_submit=True)
         if hit is not None:
-            size = quote.ask_size if order.side is Side.BUY else quote.bid_size
+            size = quote.ask_size if order.side is BUY else quote.bid_size
             qty = fill_quantity(order.remaining, size or None, book.rules.qty_step)
             if qty > 0:
                 self.fill(book, order, hit[0], qty, False, at)
@@ -239,7 +248,7 @@ class MatchingEngine:
             hit = quote_match(order, quote, on_submit=False)
             if hit is None:
                 continue
-            buy = order.side is Side.BUY
+            buy = order.side is BUY
             qty = fill_quantity(order.remaining, ask_left if buy else bid_left, step)
             if qty <= 0:
                 continue
@@ -258,17 +267,15 @@ class MatchingEngine:
         step = book.rules.qty_step
         stale = False  # whether book's quick-reject summary may be out of date
         for order in tuple(book.live):
-            if order.order_type is OrderType.MARKET:  # always closed here, and close reindexes
+            if order.order_type is MARKET:  # always closed here, and close reindexes
                 if self._slip_free:
                     price = bar.open
                 else:
                     price = slipped_price(order.side, bar.open, self.slippage, book.rules)
                 cap = order.cap_price
-                beyond = cap is not None and (
-                    price > cap if order.side is Side.BUY else price < cap
-                )
+                beyond = cap is not None and (price > cap if order.side is BUY else price < cap)
                 if beyond or price <= ZERO:
-                    self.close(book, order, OrderStatus.CANCELED, at_open, "beyond market band")
+                    self.close(book, order, CANCELED, at_open, "beyond market band")
                     continue
                 remaining = order.quantity - order.filled_qty  # order.remaining
                 qty = remaining if budget is None else fill_quantity(remaining, budget, step)
@@ -277,8 +284,8 @@ class MatchingEngine:
                     budget = None if budget is None else budget - qty
                 # A market order meets only its first bar, so it came here OPEN and is now
                 # FILLED, PARTIALLY_FILLED or still OPEN: live unless FILLED (is_live, cheaper)
-                if order.status is not OrderStatus.FILLED:
-                    self.close(book, order, OrderStatus.CANCELED, at_open, "market order remainder")
+                if order.status is not FILLED:
+                    self.close(book, order, CANCELED, at_open, "market order remainder")
                 continue
             hit = bar_match(order, bar)
             order.fresh = False

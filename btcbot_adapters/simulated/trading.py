@@ -23,7 +23,15 @@ from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, Operation
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
 from btcbot_adapters.simulated.pricing import slipped_price
-from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
+from btcbot_adapters.simulated.state import (
+    BUY,
+    CANCELED,
+    MARKET,
+    SELL,
+    PairBook,
+    SimOrder,
+    Wallet,
+)
 from btcbot_core.errors import (
     OrderNotFoundError,
     OrderRejectedError,
@@ -31,7 +39,7 @@ from btcbot_core.errors import (
     ValidationError,
 )
 from btcbot_core.money import ZERO
-from btcbot_core.orders import Fill, OrderRequest, OrderStatus, OrderType, Side
+from btcbot_core.orders import Fill, OrderRequest
 from btcbot_core.pair import Pair
 from btcbot_core.ports import ExchangeOrder, FillPage, SubmitAck
 
@@ -134,7 +142,7 @@ class TradingDesk:
             request.price,
             request.quantity,
         )
-        buy = side is Side.BUY
+        buy = side is BUY
         quotes = not self._bars_mode
         if quotes:
             touch = book.quote
@@ -154,7 +162,7 @@ class TradingDesk:
             detail = "; ".join(v.detail for v in violations)
             raise OrderRejectedError(detail, code=reject_code(violations[0], order_type))
         cap = None
-        if order_type is OrderType.MARKET:
+        if order_type is MARKET:
             if reference is None:
                 raise OrderRejectedError(
                     f"{pair}: no market price for a market order",
@@ -163,9 +171,9 @@ class TradingDesk:
             if quotes:  # fills at once, at exactly this price
                 cap = slipped_price(side, reference, self._slippage, book.rules)
             elif buy:  # band_price(), with its factor 1 ± band computed once (__init__)
-                cap = book.rules.round_price(reference * self._band_up, Side.SELL)  # round_up
+                cap = book.rules.round_price(reference * self._band_up, SELL)  # round_up
             else:
-                cap = book.rules.round_price(reference * self._band_down, Side.BUY)
+                cap = book.rules.round_price(reference * self._band_down, BUY)
         now = self.now()
         if buy:
             lock_asset = pair.quote
@@ -212,7 +220,7 @@ class TradingDesk:
             raise OrderNotFoundError(f"no order {exchange_order_id} on {pair}")
         done = False
         if order.status.is_live:
-            self._engine.close(self._books[pair], order, OrderStatus.CANCELED, self.now())
+            self._engine.close(self._books[pair], order, CANCELED, self.now())
             done = True
         if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_ACCEPT:
             raise TransientExchangeError(f"injected timeout after cancelling {exchange_order_id}")
