@@ -39,21 +39,20 @@ from decimal import Decimal
 
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.pricing import bar_span, slipped_price
-from btcbot_adapters.simulated.state import (
+from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
+from btcbot_core.errors import BtcbotError
+from btcbot_core.ids import simulated_fill_id
+from btcbot_core.market import Bar, Quote
+from btcbot_core.money import ZERO, quantize_down
+from btcbot_core.orders import (
     BUY,
     CANCELED,
     FILLED,
     MARKET,
     PARTIALLY_FILLED,
-    PairBook,
-    SimOrder,
-    Wallet,
+    Fill,
+    OrderStatus,
 )
-from btcbot_core.errors import BtcbotError
-from btcbot_core.ids import simulated_fill_id
-from btcbot_core.market import Bar, Quote
-from btcbot_core.money import ZERO, quantize_down
-from btcbot_core.orders import Fill, OrderStatus
 
 
 class SimulatorInvariantError(BtcbotError):

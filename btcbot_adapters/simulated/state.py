@@ -15,29 +15,16 @@ from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
 
 from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
 from btcbot_adapters.simulated.pricing import synthesise_quote, touch_prices
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
 from btcbot_core.money import ZERO, to_decimal
-from btcbot_core.orders import Fill, OrderStatus, OrderType, Side
+from btcbot_core.orders import BUY, OPEN, Fill, OrderType, Side
 from btcbot_core.pair import Pair
 from btcbot_core.ports import Balance, ExchangeOrder, FillPage
 from btcbot_core.rules import SymbolRules
-
-# The enum members the per-order and per-fill code tests, bound once as module globals: in
-# Python 3.11 every ``Side.BUY``-style read goes through the enum metaclass's ``__getattr__``
-# hook (~900 machine instructions, against ~50 for a global), even though the member is in
-# the class dict. The simulator's order and fill paths read them through these names.
-BUY: Final = Side.BUY
-SELL: Final = Side.SELL
-MARKET: Final = OrderType.MARKET
-OPEN: Final = OrderStatus.OPEN
-PARTIALLY_FILLED: Final = OrderStatus.PARTIALLY_FILLED
-FILLED: Final = OrderStatus.FILLED
-CANCELED: Final = OrderStatus.CANCELED
 
 
 class Wallet:

@@ -23,15 +23,7 @@ from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, Operation
 from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
 from btcbot_adapters.simulated.matching import MatchingEngine
 from btcbot_adapters.simulated.pricing import slipped_price
-from btcbot_adapters.simulated.state import (
-    BUY,
-    CANCELED,
-    MARKET,
-    SELL,
-    PairBook,
-    SimOrder,
-    Wallet,
-)
+from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import (
     OrderNotFoundError,
     OrderRejectedError,
@@ -39,7 +31,7 @@ from btcbot_core.errors import (
     ValidationError,
 )
 from btcbot_core.money import ZERO
-from btcbot_core.orders import Fill, OrderRequest
+from btcbot_core.orders import BUY, CANCELED, MARKET, SELL, Fill, OrderRequest
 from btcbot_core.pair import Pair
 from btcbot_core.ports import ExchangeOrder, FillPage, SubmitAck
 
