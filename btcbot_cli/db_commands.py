@@ -53,12 +53,8 @@ def _target(db_path: str | None, db_url: str | None) -> Target:
 
 def _usable_state(target: Target, *, must_exist: bool) -> SchemaState:
     """The schema state of a database we may use; exits 2/1 with a message otherwise."""
-    from btcbot_adapters.persistence.database import (
-        UnusableDatabaseError,
-        check_location,
-        classify,
-        refuse_unusable,
-    )
+    from btcbot_adapters.persistence.database import check_location, classify, refuse_unusable
+    from btcbot_adapters.persistence.engine import UnusableDatabaseError
     from btcbot_core.errors import PersistenceError
 
     try:

@@ -15,7 +15,12 @@ from pathlib import Path
 import attrs
 from sqlalchemy.engine import Engine
 
-from btcbot_adapters.persistence.engine import create_engine_from_url, redact, sqlite_url
+from btcbot_adapters.persistence.engine import (
+    UnusableDatabaseError,
+    create_engine_from_url,
+    redact,
+    sqlite_url,
+)
 from btcbot_adapters.persistence.migrate import (
     SchemaState,
     SchemaStatus,
@@ -24,11 +29,6 @@ from btcbot_adapters.persistence.migrate import (
     upgrade,
 )
 from btcbot_adapters.persistence.writer_lock import log_json
-from btcbot_core.errors import PersistenceError
-
-
-class UnusableDatabaseError(PersistenceError):
-    """The target is not a usable btcbot database (a usage error: exit code 2)."""
 
 
 @attrs.frozen

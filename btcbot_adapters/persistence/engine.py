@@ -19,6 +19,15 @@ from btcbot_core.errors import PersistenceError
 
 #: How long (ms) an SQLite connection waits for another writer before failing.
 DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
+#: The database backends btcbot's schema and migrations are built and tested for.
+SUPPORTED_BACKENDS: Final = ("sqlite", "postgresql")
+#: What a usable database URL looks like (for error messages).
+URL_FORMS: Final = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+
+
+class UnusableDatabaseError(PersistenceError):
+    """The target is not a usable btcbot database: a URL that names no supported database,
+    a missing directory, a file that is not btcbot's (a usage error: exit code 2)."""
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -45,12 +54,18 @@ def create_engine_from_url(
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
     ``schema`` (PostgreSQL only) sets the ``search_path`` of every connection.
-    Raises :class:`PersistenceError` for a URL SQLAlchemy cannot use.
+    Raises :class:`UnusableDatabaseError` for a URL that is not one of those (unparseable,
+    another backend, an unknown driver, or the PostgreSQL driver not installed).
     """
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
-        raise PersistenceError(f"not a database URL: {redact(url)}") from None
+        raise UnusableDatabaseError(f"not a database URL: {redact(url)}; use {URL_FORMS}") from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UnusableDatabaseError(
+            f"database URL {redact(url)}: backend {parsed.get_backend_name()!r} is not "
+            f"supported; use {URL_FORMS}"
+        )
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
@@ -64,9 +79,11 @@ def create_engine_from_url(
         hint = ""
         if parsed.get_backend_name() == "postgresql":
             hint = "; install the PostgreSQL driver with: pip install 'btcbot[postgres]'"
-        raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}{hint}") from None
+        raise UnusableDatabaseError(f"cannot use database URL {redact(url)}: {exc}{hint}") from None
     except sa.exc.ArgumentError as exc:
-        raise PersistenceError(f"cannot use database URL {redact(url)}: {exc}") from None
+        raise UnusableDatabaseError(
+            f"cannot use database URL {redact(url)}: {exc}; use {URL_FORMS}"
+        ) from None
     if engine.dialect.name == "sqlite":
         if synchronous not in ("NORMAL", "FULL"):
             raise PersistenceError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")

@@ -135,6 +135,28 @@ def test_missing_directory_is_a_usage_error(tmp_path: Path, command: str) -> Non
     assert not (tmp_path / "no").exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("notadb://x", "backend 'notadb' is not supported"),
+        ("mysql://bot:hunter2@127.0.0.1/btcbot", "backend 'mysql' is not supported"),
+        ("postgresql+nosuchdriver://bot:hunter2@127.0.0.1/btcbot", "cannot use database URL"),
+        ("::::", "not a database URL"),
+    ],
+)
+@pytest.mark.parametrize("command", ["upgrade", "current", "check"])
+def test_a_url_naming_no_supported_database_is_a_usage_error(
+    tmp_path: Path, command: str, url: str, says: str
+) -> None:
+    result = run(command, "--db-url", url, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert says in result.stderr
+    assert "sqlite:///PATH or postgresql+psycopg://" in result.stderr  # what is allowed
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_read_only_commands_do_not_create_a_database(tmp_path: Path) -> None:
     for command in ("current", "check"):
         result = run(command, "--db", "absent.db", cwd=tmp_path)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from btcbot_adapters.persistence import SqlUnitOfWork
-from btcbot_adapters.persistence.database import Target, UnusableDatabaseError, open_database
+from btcbot_adapters.persistence.database import Target, open_database
+from btcbot_adapters.persistence.engine import UnusableDatabaseError
 
 from .factories import deposit
 
