@@ -260,9 +260,7 @@ class InMemoryFillStore(_Store):
         return self._state.cursors.get(key)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.dirty = True
+        work = self._write()
         key = _key_of(pair)
         if cursor is None:  # a deletion: publish folds it in with the rare parts
             value: object = DELETED
@@ -313,10 +311,7 @@ class InMemoryCapitalStore(_Store):
         return self._state.capital if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: CapitalState) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.dirty = True
-        work.capital = state
+        self._write().capital = state
 
 
 class InMemoryRiskStore(_Store):
@@ -325,10 +320,7 @@ class InMemoryRiskStore(_Store):
         return self._state.risk if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: RiskState) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.dirty = True
-        work.risk = state
+        self._write().risk = state
 
 
 class InMemoryParameterStore(_Store):

@@ -48,8 +48,7 @@ class InMemoryUnitOfWork:
         if unit.active:
             raise PersistenceError("unit of work is already active (no nesting)")
         unit.active = True
-        work = unit.work = unit.overlay  # UnitView.begin, inlined
-        work.base_version = self.db.version
+        unit.begin()
         return self
 
     def __exit__(
@@ -60,8 +59,7 @@ class InMemoryUnitOfWork:
     ) -> None:
         unit = self._unit
         unit.active = False
-        if unit.work is not None:  # (after a commit it is None: nothing to discard)
-            unit.discard()
+        unit.discard()
 
     def commit(self) -> None:
         """Publish every change of this unit; the unit stays open on the new state (its view
@@ -72,8 +70,7 @@ class InMemoryUnitOfWork:
             if not unit.active:
                 raise PersistenceError("unit of work used outside 'with uow:'")
             return
-        if work.dirty:  # (publish's own first test, without the call for a read-only unit)
-            self.db.publish(work)  # on a conflict the unit keeps its changes, as before
+        self.db.publish(work)  # on a conflict the unit keeps its changes, as before
         unit.work = None  # the next use begins the emptied overlay on the new state
 
     def rollback(self) -> None:

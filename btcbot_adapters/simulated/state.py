@@ -137,9 +137,7 @@ class SimOrder(FeeAccumulator):
         self.cap_price = cap_price
         self.fresh = True
         self.fill_count = 0
-        self.raw_fee = ZERO  # FeeAccumulator.__init__, inlined (see the class docstring)
-        self.fee_paid = ZERO
-        self.tax_paid = ZERO
+        FeeAccumulator.__init__(self)
         self.reason = ""
         self.viewed: ExchangeOrder | None = None
 

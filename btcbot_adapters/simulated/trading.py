@@ -253,9 +253,7 @@ class TradingDesk:
         """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest
         first, at most ``fill_page_size``; the returned cursor continues after the page."""
         fault = None if self.faults.idle() else self.faults.for_call(Operation.FILLS)
-        book = self._books.get(pair)  # self._book(pair), inlined: once per polled pair
-        if book is None:
-            book = self._book(pair)  # raises
+        book = self._book(pair)
         if fault is None:
             return book.page_after(cursor, self._page)
         start, page = book.fill_page(cursor, self._page)

@@ -134,9 +134,7 @@ def poll_and_reconcile(
     live = session.live_orders
     only = None  # the order in play when there is exactly one (the usual fill cycle)
     if len(live) == 1:
-        ((coid, only),) = live.items()
-        if coid != only.client_order_id:  # (never: keyed by client order id)
-            only = None
+        (only,) = live.values()
     if not session.profile.foreign_activity:
         # In a simulation nobody else trades: only pairs with an order of ours in play can
         # have open orders or fills (no order of ours: nothing to poll).

@@ -81,13 +81,10 @@ def write_booked(
         for coid in booked.unwritten_orders:
             uow.orders.update(booked.orders[coid])
         booked.unwritten_orders.clear()
-    # Identity first, without the calls: the policies return the very same object when
-    # nothing changed, so most cycles settle both tests here.
-    stored_capital = session.stored_capital
-    if capital is not stored_capital and capital is not None and capital_moved(session, capital):
+    if capital is not None and capital_moved(session, capital):
         uow.capital.save(capital)
         session.stored_capital = capital
-    if risk is not session.stored_risk and risk_moved(session, risk):
+    if risk_moved(session, risk):
         uow.risk.save(risk)
         session.stored_risk = risk
 
