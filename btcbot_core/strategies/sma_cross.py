@@ -167,7 +167,7 @@ class SmaCrossStrategy:
             self._universe = pairs
         by_pair = self._by_pair
         signals: list[tuple[Pair, int, Decimal]] | None = None
-        matched = 0
+        skipped = 0  # bars of pairs outside the universe (rare: counted off the usual path)
         bars = market.bars
         for pair, bar in bars.items():
             try:
@@ -175,8 +175,8 @@ class SmaCrossStrategy:
             except KeyError:
                 state = self._resolve(pair, pairs)
             if state is None:
+                skipped += 1
                 continue
-            matched += 1
             open_time = bar.open_time
             if open_time <= state.last_open:
                 continue  # already consumed (or out of order): count each bar once
@@ -187,7 +187,7 @@ class SmaCrossStrategy:
                     signals = []
                 signals.append((pair, signal, bar.close))
         missing: tuple[PairNote, ...] = ()
-        if matched < len(pairs):  # (fewer matches than pairs: some pair has no bar)
+        if len(bars) - skipped < len(pairs):  # fewer matches than pairs: some pair has no bar
             missing = tuple(
                 PairNote(p, Reason(StrategyCode.NO_BAR, f"no bar for {p} in this snapshot"))
                 for p in pairs
