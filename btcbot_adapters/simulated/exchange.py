@@ -129,7 +129,13 @@ class SimulatedExchange(TradingDesk):
         self._by_client: dict[str, SimOrder] = {}
         self._bars_mode = self._mode is MatchMode.BARS
         self._bar_close: tuple[Bar, datetime] | None = None  # now()'s cache
-        self._pairs_memo: tuple[Sequence[Pair], tuple[tuple[Pair, PairBook], ...]] | None = None
+        # last_bars' snapshot, kept by on_bars: every pair's last bar (the book's last_bar),
+        # in the order of the pairs' first bars; the interval of every bar seen so far when
+        # they all share one (None when they do not, or before the first bar); the tuple of
+        # pairs last_bars found equal to _latest's keys (None after a new key).
+        self._latest: dict[Pair, Bar] = {}
+        self._interval: int | None = None
+        self._snapshot_pairs: tuple[Pair, ...] | None = None
 
     # --- configuration and time -------------------------------------------------------------
 
@@ -184,26 +190,30 @@ class SimulatedExchange(TradingDesk):
         """:meth:`on_bar` for each of ``bars`` in order (one time step of a feed, in one
         call). A bar that is not after its pair's last one raises ``ValidationError``; the
         bars before it have been observed."""
-        books, bars_mode = self._books, self._bars_mode
+        books, bars_mode, latest = self._books, self._bars_mode, self._latest
         # The bar clock is the latest bar (by open time; a tie takes the later bar), kept in
-        # a local and stored once per call: nothing below reads it, and the ``finally`` also
-        # stores it when a bar is refused (the bars before it have been observed).
+        # a local and stored once per call, like the common interval: nothing below reads
+        # them, and the ``finally`` also stores them when a bar is refused (the bars before
+        # it have been observed).
         clock = self._bar_clock or _NO_BAR
-        clock_open = clock.open_time
+        clock_open, interval = clock.open_time, self._interval
         try:
             for bar in bars:
+                pair = bar.pair
                 try:  # (a subscript costs less than .get() here)
-                    book = books[bar.pair]
+                    book = books[pair]
                 except KeyError:
-                    book = self._book(bar.pair)
+                    book = self._book(pair)
                 last = book.last_bar
                 open_time = bar.open_time
-                if last is not None and open_time <= last.open_time:
-                    raise ValidationError(
-                        f"{bar.pair}: bar at {bar.open_time} is not after the last one"
-                    )
+                if last is None:  # the pair's first bar: a new key in _latest
+                    self._snapshot_pairs = None
+                elif open_time <= last.open_time:
+                    raise ValidationError(f"{pair}: bar at {open_time} is not after the last one")
+                if bar.interval_s != interval:  # the first bar seen, or a second interval
+                    interval = None if latest else bar.interval_s
                 book.prev_bar = last
-                book.last_bar = bar
+                book.last_bar = latest[pair] = bar
                 book.history.append(bar)
                 # (a feed's bars of one step usually share their open_time object: the
                 # identity settles them without a datetime comparison)
@@ -214,6 +224,7 @@ class SimulatedExchange(TradingDesk):
         finally:
             if clock is not _NO_BAR:
                 self._bar_clock = clock
+            self._interval = interval
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
         """Credit ``amount`` (> 0) of ``asset`` to the free balance (tests, sandbox)."""
@@ -263,36 +274,21 @@ class SimulatedExchange(TradingDesk):
     def last_bars(self, pairs: Sequence[Pair], interval_s: int) -> Mapping[Pair, Bar]:
         """The last bar of ``interval_s`` of each pair that has one (``bars(pair, interval_s,
         1)`` for every pair, in one call: the pipeline's per-cycle read)."""
+        if pairs is self._snapshot_pairs and interval_s == self._interval:
+            # _latest is then exactly the answer: its keys are ``pairs`` in order (checked
+            # below, and on_bars forgets the check when a key is added: keys are never
+            # removed), each holds its book's last bar, and every bar has ``interval_s``.
+            # A copy: on_bars updates _latest in place, and a returned mapping never changes.
+            return self._latest.copy()
         out: dict[Pair, Bar] = {}
-        memo = self._pairs_memo  # _books_of's memo, read inline: this runs every cycle
-        entries = memo[1] if memo is not None and memo[0] is pairs else self._books_of(pairs)
-        for pair, book in entries:
-            last = book.last_bar
-            if last is not None and last.interval_s == interval_s:
-                out[pair] = last
-            else:  # the newest bar has another interval: search the history
-                older = self.bars(pair, interval_s, 1)
-                if older:
-                    out[pair] = older[-1]
-        return out
-
-    def _books_of(self, pairs: Sequence[Pair]) -> tuple[tuple[Pair, PairBook], ...]:
-        """``(pair, book)`` for each of ``pairs`` traded here, in order. Remembered for the
-        last tuple passed (the pipeline passes its same ``params.pairs`` every cycle), which
-        spares a lookup per pair; sound because a tuple of pairs cannot change and the books
-        never do after ``__init__`` (the memo holds the tuple, so ``is`` cannot be fooled)."""
-        memo = self._pairs_memo
-        if memo is not None and memo[0] is pairs:
-            return memo[1]
-        found = []
         for pair in pairs:
-            book = self._books.get(pair)
-            if book is not None:
-                found.append((pair, book))
-        entries = tuple(found)
-        if type(pairs) is tuple:  # a list could be changed in place before the next call
-            self._pairs_memo = (pairs, entries)
-        return entries
+            found = self.bars(pair, interval_s, 1)
+            if found:
+                out[pair] = found[0]
+        # a tuple, as a list could be changed in place before the next call
+        if type(pairs) is tuple and tuple(self._latest) == pairs:
+            self._snapshot_pairs = pairs
+        return out
 
     def _touch(self, book: PairBook, stale: bool = False) -> Quote | None:
         if self._mode is MatchMode.QUOTES:

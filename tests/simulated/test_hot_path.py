@@ -1,6 +1,6 @@
 """The second pass of hot-path shortcuts gives exactly what the general code gives.
 
-Under test: ``last_bars`` through the per-tuple book memo (``_books_of``), ``on_bars``
+Under test: ``last_bars`` served from the snapshot ``on_bars`` keeps (``_latest``), ``on_bars``
 storing the bar clock once per call (also when a bar is refused), the market band factors
 hoisted to ``__init__``, the touch prices read inline in ``_accept``, the cached bar span
 (``bar_span``) and the ``min`` of ``FeeAccumulator.charge`` written as a comparison.
@@ -65,6 +65,49 @@ def test_last_bars_is_not_fooled_by_a_list_changed_in_place_or_a_new_tuple() -> 
     assert list(ex.last_bars(pairs, 60)) == [ETHTRY]
     assert list(ex.last_bars((BTCTRY,), 60)) == [BTCTRY]
     assert list(ex.last_bars((ETHTRY, BTCTRY), 60)) == [ETHTRY, BTCTRY]
+
+
+def test_last_bars_snapshot_forgets_its_check_when_a_pair_gets_its_first_bar() -> None:
+    ex = exchange()
+    only_btc = (BTCTRY,)
+    ex.on_bars([flat(0, 1000)])
+    assert list(ex.last_bars(only_btc, 60)) == [BTCTRY]  # checked: _latest's keys are these
+    assert list(ex.last_bars(only_btc, 60)) == [BTCTRY]  # served from the snapshot
+    ex.on_bars([flat(1, 1001), flat(1, 50, pair=ETHTRY)])  # a new key in _latest
+    assert list(ex.last_bars(only_btc, 60)) == [BTCTRY]
+    both = (BTCTRY, ETHTRY)
+    for _ in range(2):
+        assert ex.last_bars(both, 60) == general_last_bars(ex, list(both), 60)
+
+
+intervals = st.sampled_from([60, 60, 60, 300])
+steps = st.lists(
+    st.lists(st.tuples(st.sampled_from([BTCTRY, ETHTRY]), intervals), max_size=3), max_size=8
+)
+
+
+@given(steps=steps, order=st.sampled_from([(BTCTRY, ETHTRY), (ETHTRY, BTCTRY), (BTCTRY,)]))
+def test_last_bars_from_the_snapshot_is_bars_per_pair_and_never_changes_later(
+    steps: list[list[tuple[Pair, int]]], order: tuple[Pair, ...]
+) -> None:
+    """Any feed (pairs first seen in any order, a second interval, a pair's bars within a
+    step) against the same tuple of pairs every call, as the pipeline passes it."""
+    ex = exchange()
+    returned = []
+    for i, step in enumerate(steps):
+        row = []
+        for k, (pair, interval) in enumerate(step):
+            minute = i * 10 + k  # each bar after its pair's last one
+            row.append(Bar(pair, T0 + timedelta(minutes=minute), 1, 1, 1, 1, 1, interval))
+        ex.on_bars(row)
+        for interval in (60, 300):
+            got = ex.last_bars(order, interval)
+            want = general_last_bars(ex, list(order), interval)
+            assert got == want and list(got) == list(want)
+            assert all(got[p] is want[p] for p in got)
+            returned.append((got, dict(got)))
+    for got, then in returned:  # a later on_bars never changed a mapping already returned
+        assert got == then and list(got) == list(then)
 
 
 def test_on_bars_clock_equals_one_bar_at_a_time_and_survives_a_refused_bar() -> None:
