@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, FaultRates, Operation
 from btcbot_adapters.simulated.fees import FeeSchedule
@@ -212,7 +213,6 @@ class SimulatedExchange(TradingDesk):
                     raise ValidationError(f"{pair}: bar at {open_time} is not after the last one")
                 if bar.interval_s != interval:  # the first bar seen, or a second interval
                     interval = None if latest else bar.interval_s
-                book.prev_bar = last
                 book.last_bar = latest[pair] = bar
                 book.history.append(bar)
                 # (a feed's bars of one step usually share their open_time object: the
@@ -263,7 +263,7 @@ class SimulatedExchange(TradingDesk):
             if last is not None and last.interval_s == interval_s:
                 return [last]
         out: list[Bar] = []
-        for bar in reversed(book.history):
+        for bar in islice(reversed(book.history), book.history_limit):
             if bar.interval_s == interval_s:
                 out.append(bar)
                 if len(out) == limit:

@@ -185,20 +185,21 @@ class SimOrder(FeeAccumulator):
 class PairBook:
     """Everything the exchange keeps for one pair: rules, market data, live orders, fills.
 
-    ``history`` is bounded (``maxlen``); ``live`` holds only non-terminal orders in time
-    priority (creation order); ``fills`` grows with real fills only. ``synth``, ``touch`` and
-    ``tail`` cache values derived from the last bar or the fill count (checked on use).
+    ``history`` is bounded (``maxlen``, see ``__init__``); ``live`` holds only non-terminal
+    orders in time priority (creation order); ``fills`` grows with real fills only.
+    ``synth``, ``touch`` and ``tail`` cache values derived from the last bar or the fill
+    count (checked on use).
     """
 
     __slots__ = (
         "fills",
         "history",
+        "history_limit",
         "last_bar",
         "live",
         "max_buy",
         "min_sell",
         "pair",
-        "prev_bar",
         "prev_quote",
         "quote",
         "rules",
@@ -214,8 +215,11 @@ class PairBook:
         self.quote: Quote | None = None
         self.prev_quote: Quote | None = None
         self.last_bar: Bar | None = None
-        self.prev_bar: Bar | None = None
-        self.history: deque[Bar] = deque(maxlen=history_limit)
+        # The last bars fed, newest last: ``history_limit`` of them serve ``bars()``, and at
+        # least two are kept so that the one before the last (a stale quote's) is always
+        # ``history[-2]`` (on_bars stores no separate previous bar on every bar).
+        self.history_limit = history_limit
+        self.history: deque[Bar] = deque(maxlen=max(history_limit, 2))
         self.live: list[SimOrder] = []
         self.fills: list[Fill] = []
         self.max_buy: Decimal | None = None
@@ -227,7 +231,8 @@ class PairBook:
 
     def bar_quote(self, half_spread: Decimal, stale: bool) -> Quote | None:
         """The quote implied by the last bar (the one before when ``stale``), cached per bar."""
-        bar = self.prev_bar if stale and self.prev_bar is not None else self.last_bar
+        history = self.history
+        bar = history[-2] if stale and len(history) > 1 else self.last_bar
         if bar is None:
             return None
         cached = self.synth

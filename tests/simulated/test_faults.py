@@ -150,6 +150,18 @@ def test_stale_quote_in_bar_mode_uses_the_previous_bar() -> None:
     assert (stale.bid, fresh.bid) == (D(1000000), D(1010000))
 
 
+@pytest.mark.parametrize("kept", [1, 2])
+def test_stale_quote_in_bar_mode_without_a_previous_bar_is_the_last(kept: int) -> None:
+    ex = exchange(history_limit=kept)  # (history_limit=1 still keeps the bar before the last)
+    ex.on_bar(flat(0, 1000000))
+    ex.faults.stale_next_quotes()
+    assert ex.quotes([BTCTRY])[BTCTRY].bid == D(1000000)
+    ex.on_bar(flat(1, 1010000))
+    ex.on_bar(flat(2, 1020000))
+    ex.faults.stale_next_quotes()
+    assert ex.quotes([BTCTRY])[BTCTRY].bid == D(1010000)
+
+
 def test_fault_validation() -> None:
     with pytest.raises(ValidationError):
         Fault(FaultKind.REJECT, Operation.CANCEL)

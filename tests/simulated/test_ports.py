@@ -182,6 +182,22 @@ def test_all_orders_lists_terminal_orders() -> None:
     assert ex.all_orders(ETHTRY) == []
 
 
+@pytest.mark.parametrize(
+    ("kept", "before", "after"), [(1, [], [12]), (2, [11], [12]), (3, [10, 11], [11, 12])]
+)
+def test_bars_reads_the_last_history_limit_bars_of_any_interval(
+    kept: int, before: list[int], after: list[int]
+) -> None:
+    """(The book holds at least two bars, for a stale quote: ``bars`` reads ``kept``.)"""
+    ex = exchange(history_limit=kept)
+    ex.on_bars([flat(0, 10), flat(1, 11)])
+    ex.on_bar(Bar(BTCTRY, T0 + timedelta(hours=1), 1, 1, 1, 1, 0, 3600))
+    assert [b.close for b in ex.bars(BTCTRY, 60, 5)] == before
+    assert len(ex.bars(BTCTRY, 3600, 5)) == 1
+    ex.on_bar(flat(70, 12))
+    assert [b.close for b in ex.bars(BTCTRY, 60, 5)] == after
+
+
 def test_on_bars_is_on_bar_for_each_bar_in_order() -> None:
     from btcbot_core.orders import OrderRequest
 
