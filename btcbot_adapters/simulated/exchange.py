@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
+from operator import attrgetter
 
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, FaultRates, Operation
 from btcbot_adapters.simulated.fees import FeeSchedule
@@ -40,13 +41,8 @@ from btcbot_core.rules import SymbolRules
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class _NoBar:
-    """Stands for "no bar yet" in ``on_bars``' clock (before every bar: no ``None`` test)."""
-
-    open_time = datetime.min.replace(tzinfo=UTC)
-
-
-_NO_BAR: Bar = _NoBar()  # type: ignore[assignment]  # only its open_time is read
+#: A bar's open time (the key of the newest bar).
+_OPENED = attrgetter("open_time")
 
 __all__ = ["EPOCH", "MatchMode", "SimulatedExchange"]
 
@@ -122,7 +118,7 @@ class SimulatedExchange(TradingDesk):
         self._engine = MatchingEngine(self._wallet, self._fees, self._slippage)
         self.faults = FaultInjector(seed, fault_rates)
         self._start = start
-        self._bar_clock: Bar | None = None
+        self._bar_clock: Bar | None = None  # kept once bar intervals are mixed (see now())
         self._quote_clock: datetime = start
         self._page = fill_page_size
         self._next_id = first_order_id
@@ -130,10 +126,11 @@ class SimulatedExchange(TradingDesk):
         self._by_client: dict[str, SimOrder] = {}
         self._bars_mode = self._mode is MatchMode.BARS
         self._bar_close: tuple[Bar, datetime] | None = None  # now()'s cache
-        # last_bars' snapshot, kept by on_bars: every pair's last bar (the book's last_bar),
-        # in the order of the pairs' first bars; the interval of every bar seen so far when
-        # they all share one (None when they do not, or before the first bar); the tuple of
-        # pairs last_bars found equal to _latest's keys (None after a new key).
+        # last_bars' snapshot (and now()'s bar clock), kept by on_bars: every pair's last bar
+        # (the book's last_bar), in the order of the pairs' first bars; the interval of every
+        # bar seen so far when they all share one (None when they do not, or before the first
+        # bar); the tuple of pairs last_bars found equal to _latest's keys (None after a new
+        # key).
         self._latest: dict[Pair, Bar] = {}
         self._interval: int | None = None
         self._snapshot_pairs: tuple[Pair, ...] | None = None
@@ -154,7 +151,11 @@ class SimulatedExchange(TradingDesk):
 
     def now(self) -> datetime:
         """Exchange time: the latest quote time or bar close time seen (``start`` before)."""
-        bar = self._bar_clock
+        # The bar clock is the bar with the latest open time (a tie takes the later bar).
+        # While every bar has had one interval, tied bars close together, so it is the
+        # newest of the pairs' last bars (each pair's bars move forward) and on_bars does
+        # not track it; once the intervals are mixed, on_bars keeps it (None before a bar).
+        bar = self._bar_clock if self._interval is None else self._newest_last_bar()
         if bar is None:
             return self._quote_clock
         cached = self._bar_close
@@ -192,12 +193,10 @@ class SimulatedExchange(TradingDesk):
         call). A bar that is not after its pair's last one raises ``ValidationError``; the
         bars before it have been observed."""
         books, bars_mode, latest = self._books, self._bars_mode, self._latest
-        # The bar clock is the latest bar (by open time; a tie takes the later bar), kept in
-        # a local and stored once per call, like the common interval: nothing below reads
-        # them, and the ``finally`` also stores them when a bar is refused (the bars before
-        # it have been observed).
-        clock = self._bar_clock or _NO_BAR
-        clock_open, interval = clock.open_time, self._interval
+        # The common interval and the bar clock (see now()) are kept in locals and stored
+        # once per call: nothing below reads them, and the ``finally`` also stores them when
+        # a bar is refused (the bars before it have been observed).
+        interval, clock = self._interval, self._bar_clock
         try:
             for bar in bars:
                 pair = bar.pair
@@ -211,20 +210,31 @@ class SimulatedExchange(TradingDesk):
                     self._snapshot_pairs = None
                 elif open_time <= last.open_time:
                     raise ValidationError(f"{pair}: bar at {open_time} is not after the last one")
-                if bar.interval_s != interval:  # the first bar seen, or a second interval
-                    interval = None if latest else bar.interval_s
+                if bar.interval_s != interval:  # the first bar seen, or mixed intervals
+                    interval, clock = self._clock_after(bar, interval, clock)
                 book.last_bar = latest[pair] = bar
                 book.history.append(bar)
-                # (a feed's bars of one step usually share their open_time object: the
-                # identity settles them without a datetime comparison)
-                if open_time is clock_open or open_time >= clock_open:
-                    clock, clock_open = bar, open_time
                 if book.live and bars_mode and book.bar_may_trade(bar):
                     self._engine.on_bar(book, bar, self._participation)
         finally:
-            if clock is not _NO_BAR:
-                self._bar_clock = clock
-            self._interval = interval
+            self._interval, self._bar_clock = interval, clock
+
+    def _clock_after(
+        self, bar: Bar, interval: int | None, clock: Bar | None
+    ) -> tuple[int | None, Bar | None]:
+        """on_bars' common interval and bar clock after ``bar``, whose interval is not the
+        common one: the first bar seen sets the interval; a second interval clears it and
+        starts the clock at the newest bar so far; from then on the clock follows every bar."""
+        if not self._latest:
+            return bar.interval_s, None
+        if interval is not None:
+            clock = self._newest_last_bar()
+        assert clock is not None  # (the intervals are mixed: a bar was seen)
+        return None, bar if bar.open_time >= clock.open_time else clock
+
+    def _newest_last_bar(self) -> Bar:
+        """The pairs' last bar with the latest open time (the first of a tie; needs a bar)."""
+        return max(self._latest.values(), key=_OPENED)
 
     def deposit(self, asset: str, amount: DecimalLike) -> None:
         """Credit ``amount`` (> 0) of ``asset`` to the free balance (tests, sandbox)."""
