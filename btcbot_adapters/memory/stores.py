@@ -24,7 +24,6 @@ from btcbot_adapters.memory.tables import (
     UnitView,
     Working,
     newer_snapshot,
-    pair_key,
 )
 from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import LedgerSnapshot
@@ -42,20 +41,8 @@ _RESULTS: tuple[AppendResult, ...] = tuple(
     AppendResult(added=key >> 4, already_recorded=key & 15) for key in range(256)
 )
 
-#: :func:`pair_key` per pair (assets are letters and digits: the text ``BASE/QUOTE`` names
-#: one pair, so the memo cannot mix two), spared on every fill and cursor write.
-_PAIR_KEYS: dict[Pair, str] = {}
-
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-def _key_of(pair: Pair) -> str:
-    """``pair_key(pair.base, pair.quote)``, remembered."""
-    key = _PAIR_KEYS.get(pair)
-    if key is None:
-        key = _PAIR_KEYS[pair] = pair_key(pair.base, pair.quote)
-    return key
 
 
 def _added(
@@ -232,12 +219,12 @@ class InMemoryOrderStore(_Store):
 
 
 class InMemoryFillStore(_Store):
-    """Fills keyed by (``BASE_QUOTE``, fill id) and per-pair fill cursors."""
+    """Fills keyed by (pair, fill id) and per-pair fill cursors."""
 
     def add(self, fill: Fill) -> bool:
         unit = self._unit
         work = unit.work or unit.current()
-        part = _added(work.fills, self._state.fills, (_key_of(fill.pair), fill.fill_id), fill)
+        part = _added(work.fills, self._state.fills, (fill.pair, fill.fill_id), fill)
         if part is None:
             return False
         work.fills = part
@@ -245,23 +232,21 @@ class InMemoryFillStore(_Store):
         return True
 
     def has(self, pair: Pair, fill_id: str) -> bool:
-        key = (_key_of(pair), fill_id)
+        key = (pair, fill_id)
         pending = self._working().fills
         return (pending is not None and key in pending) or key in self._state.fills
 
     def cursor(self, pair: Pair) -> str | None:
-        key = _key_of(pair)
         cursors = self._working().cursors
-        pending = UNSET if cursors is None else cursors.get(key, UNSET)
+        pending = UNSET if cursors is None else cursors.get(pair, UNSET)
         if pending is DELETED:
             return None
         if pending is not UNSET:
             return pending  # type: ignore[return-value]  # a str: see set_cursor
-        return self._state.cursors.get(key)
+        return self._state.cursors.get(pair)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
         work = self._write()
-        key = _key_of(pair)
         if cursor is None:  # a deletion: publish folds it in with the rare parts
             value: object = DELETED
             work.rare = True
@@ -269,9 +254,9 @@ class InMemoryFillStore(_Store):
             value = str(cursor)  # (a str, as the committed state keeps it)
         cursors = work.cursors
         if cursors is None:
-            work.cursors = {key: value}
+            work.cursors = {pair: value}
         else:
-            cursors[key] = value
+            cursors[pair] = value
 
     def all(self) -> list[Fill]:
         """Every fill in recording order (not part of the port)."""

@@ -21,17 +21,13 @@ from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import LedgerSnapshot
 from btcbot_core.ledger_events import LedgerEvent
 from btcbot_core.orders import TERMINAL_STATUSES, Fill, Order, OrderStatus
+from btcbot_core.pair import Pair
 from btcbot_core.state import CapitalState, CycleRecord, ParameterSet, RiskState
 
 #: Marks "not changed by this unit" (``None`` is a legitimate value for some slots).
 UNSET = object()
 #: Marks a deleted fill cursor in an overlay.
 DELETED = object()
-
-
-def pair_key(base: str, quote: str) -> str:
-    """The key of a pair in the stores: ``BASE_QUOTE`` (unambiguous, like the SQL adapter)."""
-    return f"{base}_{quote}"
 
 
 @attrs.define
@@ -75,8 +71,10 @@ class Committed:
     # the written objects themselves are kept (no entry is built on a write); the trail's
     # :class:`OrderStateEvent` values are built only when it is read.
     order_events: list[Order] = attrs.Factory(list)
-    fills: dict[tuple[str, str], Fill] = attrs.Factory(dict)  # (BASE_QUOTE, fill id)
-    cursors: dict[str, str] = attrs.Factory(dict)
+    # Fills and cursors are keyed by the pair itself: a Pair is its text BASE/QUOTE (assets
+    # are letters and digits), so it names one pair and hashes as that string, in C.
+    fills: dict[tuple[Pair, str], Fill] = attrs.Factory(dict)  # (pair, fill id)
+    cursors: dict[Pair, str] = attrs.Factory(dict)
     cycles: dict[tuple[str, int], CycleRecord] = attrs.Factory(dict)
     last_cycle: CycleRecord | None = None
     run_last: dict[str, CycleRecord] = attrs.Factory(dict)
@@ -130,8 +128,8 @@ class Working:
         self.events: dict[str, LedgerEvent] | None = None
         self.snapshot: LedgerSnapshot | None = None
         self.orders: dict[str, Order] | None = None
-        self.fills: dict[tuple[str, str], Fill] | None = None
-        self.cursors: dict[str, object] | None = None  # text or DELETED
+        self.fills: dict[tuple[Pair, str], Fill] | None = None
+        self.cursors: dict[Pair, object] | None = None  # text or DELETED
         self.cycles: dict[tuple[str, int], CycleRecord] | None = None
         self.capital: object = UNSET
         self.risk: object = UNSET

@@ -16,6 +16,7 @@ from btcbot_adapters.memory.tables import UNSET, Working
 from btcbot_core.errors import PersistenceError
 from btcbot_core.ledger import CostMethod, Ledger
 from btcbot_core.orders import OrderStatus
+from btcbot_core.pair import Pair
 from btcbot_core.state import CapitalState, ParameterSet, RiskState
 
 from .factories import BTCTRY, at, cycle, deposit, fill, order
@@ -190,6 +191,26 @@ def test_only_written_scalars_are_published() -> None:
         uow.commit()
         assert uow.capital.load() == capital and uow.risk.load() is None
     assert db.state.capital == capital and db.state.cursors == {}
+
+
+def test_fills_and_cursors_are_keyed_by_the_pair_itself() -> None:
+    # A pair is its text BASE/QUOTE: another object of the same pair finds the same rows,
+    # and pairs whose assets run together ("A/BC", "AB/C") stay apart.
+    db = InMemoryDatabase()
+    same = Pair.parse("btc_try")
+    assert same is not BTCTRY
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.fills.add(fill("t1"))
+        uow.fills.set_cursor(BTCTRY, "7")
+        uow.fills.set_cursor(Pair("A", "BC"), "1")
+        uow.fills.set_cursor(Pair("AB", "C"), "2")
+        uow.commit()
+    with InMemoryUnitOfWork(db) as uow:
+        assert uow.fills.has(same, "t1") and not uow.fills.add(fill("t1", pair=same))
+        assert uow.fills.cursor(same) == "7"
+        assert uow.fills.cursor(Pair("A", "BC")) == "1"
+        assert uow.fills.cursor(Pair("AB", "C")) == "2"
+    assert set(db.state.fills) == {(BTCTRY, "t1")}
 
 
 def test_the_audit_trail_keeps_every_state_in_order() -> None:
