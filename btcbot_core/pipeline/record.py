@@ -39,12 +39,8 @@ def capital_moved(session: CycleSession, capital: CapitalState | None) -> bool:
     the very same object when nothing changed). Compared with the stores, not with the
     session: a profile that skips quiet cycles moves the session's state without a record."""
     stored = session.stored_capital
-    return capital is not None and capital is not stored and capital != stored
-
-
-def risk_moved(session: CycleSession, risk: RiskState) -> bool:
-    """``risk`` differs from what the stores hold (see :func:`capital_moved`)."""
-    return not same_risk(risk, session.stored_risk)
+    # (not ``!=``: attrs' ``__ne__`` is a Python function that calls ``__eq__``)
+    return capital is not None and not (capital is stored or capital == stored)
 
 
 def write_booked(
@@ -84,7 +80,7 @@ def write_booked(
     if capital is not None and capital_moved(session, capital):
         uow.capital.save(capital)
         session.stored_capital = capital
-    if risk_moved(session, risk):
+    if not same_risk(risk, session.stored_risk):
         uow.risk.save(risk)
         session.stored_risk = risk
 
@@ -130,7 +126,9 @@ def commit_cycle(
         unchanged = risk is session.stored_risk and (
             capital is None or capital is session.stored_capital
         )
-        if unchanged or not (capital_moved(session, capital) or risk_moved(session, risk)):
+        if unchanged or (
+            not capital_moved(session, capital) and same_risk(risk, session.stored_risk)
+        ):
             return False
     with uow:
         write_booked(uow, session, booked, capital, risk)

@@ -1,16 +1,18 @@
-"""``same_risk``: a risk state compared with the stored one, every field but ``updated_at``."""
+"""``same_risk``: a risk state compared with the stored one, every field but ``updated_at``;
+``capital_moved``: a capital state compared with the stored one, every field."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
 import pytest
 
-from btcbot_core.pipeline.record import same_risk
-from btcbot_core.state import RiskMode, RiskState
+from btcbot_core.pipeline.record import capital_moved, same_risk
+from btcbot_core.state import CapitalState, RiskMode, RiskState
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 BASE = RiskState(
@@ -53,3 +55,15 @@ def test_the_same_state_at_another_time_is_the_same() -> None:
 def test_a_change_of_any_other_field_is_a_change(name: str) -> None:
     moved = attrs.evolve(BASE, **{name: CHANGES[name]})
     assert not same_risk(BASE, moved) and not same_risk(moved, BASE)
+
+
+def test_capital_moves_unless_it_is_absent_or_equal_to_the_stored_state() -> None:
+    capital = CapitalState(trading_capital="100.5", treasury="1", checkpoint_event_count=3)
+    session: Any = SimpleNamespace(stored_capital=capital)
+    assert not capital_moved(session, None)
+    assert not capital_moved(session, capital)
+    assert not capital_moved(session, attrs.evolve(capital, trading_capital=Decimal("100.50")))
+    assert capital_moved(session, attrs.evolve(capital, treasury=Decimal("2")))
+    assert capital_moved(session, attrs.evolve(capital, updated_at=T0))
+    session.stored_capital = None
+    assert capital_moved(session, capital)
