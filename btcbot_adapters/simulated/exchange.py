@@ -150,7 +150,9 @@ class SimulatedExchange(TradingDesk):
         return self._fees
 
     def now(self) -> datetime:
-        """Exchange time: the latest quote time or bar close time seen (``start`` before)."""
+        """Exchange time: the later of the latest quote time and the close time of the bar
+        with the latest open time (``start`` before either; with mixed bar intervals that
+        bar's close may not be the latest close seen)."""
         # The bar clock is the bar with the latest open time (a tie takes the later bar).
         # While every bar has had one interval, tied bars close together, so it is the
         # newest of the pairs' last bars (each pair's bars move forward) and on_bars does
