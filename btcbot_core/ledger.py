@@ -150,10 +150,7 @@ class Ledger:
 
         A held asset with no mark is a :class:`LedgerError`: never a silent zero.
         """
-        cached = self._positions  # (_holdings' own test, inline: this runs every cycle)
-        if cached is None or cached[0] != self.event_count:
-            cached = self._holdings()
-        _count, _view, held, cost = cached
+        _count, _view, held, cost = self._holdings()  # cached per event count
         positions_value = ZERO
         for asset, quantity in held:
             mark = marks.get(asset)

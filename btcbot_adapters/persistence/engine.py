@@ -61,13 +61,13 @@ def create_engine_from_url(
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
         raise UnusableDatabaseError(f"not a database URL: {redact(url)}; use {URL_FORMS}") from None
-    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
         raise UnusableDatabaseError(
-            f"database URL {redact(url)}: backend {parsed.get_backend_name()!r} is not "
-            f"supported; use {URL_FORMS}"
+            f"database URL {redact(url)}: backend {backend!r} is not supported; use {URL_FORMS}"
         )
     kwargs: dict[str, Any] = {"echo": echo}
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
     else:
         kwargs["pool_pre_ping"] = True
@@ -77,7 +77,7 @@ def create_engine_from_url(
         engine = sa.create_engine(parsed, **kwargs)
     except ImportError as exc:
         hint = ""
-        if parsed.get_backend_name() == "postgresql":
+        if backend == "postgresql":
             hint = "; install the PostgreSQL driver with: pip install 'btcbot[postgres]'"
         raise UnusableDatabaseError(f"cannot use database URL {redact(url)}: {exc}{hint}") from None
     except sa.exc.ArgumentError as exc:

@@ -31,6 +31,7 @@ from btcbot_core.pipeline.decide import (
     decide_all,
     decide_single,
     screen,
+    sole_unscreened,
 )
 from btcbot_core.pipeline.execute import (
     Gate,
@@ -49,7 +50,7 @@ from btcbot_core.pipeline.record import commit_cycle
 from btcbot_core.pipeline.report import CapitalView, CycleReport, IntentOutcome
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import AccountPort, MarketDataPort, TradingPort, UnitOfWork
-from btcbot_core.state import MODE_NORMAL, CapitalState, RiskMode
+from btcbot_core.state import CapitalState, RiskMode
 from btcbot_core.strategies import EMPTY_PROPOSAL, StrategyContext
 
 #: A quiet cycle that the profile does not record, with nothing booked and the stored
@@ -246,15 +247,12 @@ class _Cycle(CycleStages):
         if intents:
             plan_blocked = plan.blocked_pairs if plan is not None else ()
             # The usual shape: one intent in normal mode, on a pair nothing blocks (screen's
-            # own shortcut, tested here without building its sets and result).
-            one = intents[0] if len(intents) == 1 and risk.mode is MODE_NORMAL else None
-            if one is not None and (
-                not SINGLE_INTENT_PATH
-                or one.pair in booked.blocked
-                or one.pair in plan_blocked
-                or one.pair in self.cancel_pairs
-            ):
-                one = None
+            # own test, asked without building screen's sets and result).
+            one = (
+                sole_unscreened(intents, risk.mode, booked.blocked, plan_blocked, self.cancel_pairs)
+                if SINGLE_INTENT_PATH
+                else None
+            )
             if one is not None:
                 kept: tuple[OrderIntent, ...] = intents
                 needs_cash = one.side is BUY

@@ -7,7 +7,7 @@ intent they came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,7 +29,7 @@ from btcbot_core.risk_policy import (
     quantize_intents,
 )
 from btcbot_core.rules import SymbolRules
-from btcbot_core.state import RiskMode
+from btcbot_core.state import MODE_NORMAL, RiskMode
 
 
 # Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).
@@ -58,11 +58,9 @@ def screen(
     targets a pair with an unresolved (UNKNOWN) order, and what targets a pair with a cancel
     this cycle (not confirmed until the next one; a replacement beside a still-working order
     would double the exposure)."""
-    if mode is RiskMode.NORMAL and len(intents) == 1:
+    if sole_unscreened(intents, mode, blocked_pairs, cancel_failed) is not None:
         # The common shape (one intent, normal mode): the loop below, without its lists.
-        pair = intents[0].pair
-        if pair not in blocked_pairs and pair not in cancel_failed:
-            return Screened(tuple(intents), ())
+        return Screened(tuple(intents), ())
     kept: list[OrderIntent] = []
     stopped: list[IntentOutcome] = []
     for intent in intents:
@@ -80,6 +78,23 @@ def screen(
         else:
             kept.append(intent)
     return Screened(tuple(kept), tuple(stopped))
+
+
+def sole_unscreened(
+    intents: Sequence[OrderIntent], mode: RiskMode, *blocked: Container[Pair]
+) -> OrderIntent | None:
+    """The only intent of ``intents`` when :func:`screen` keeps it and stops nothing: normal
+    mode, one intent, its pair in none of the ``blocked`` containers (the pairs
+    :func:`screen` takes as sets, here as they are, so the caller builds none). ``None``
+    for any other shape."""
+    if mode is not MODE_NORMAL or len(intents) != 1:
+        return None
+    intent = intents[0]
+    pair = intent.pair
+    for pairs in blocked:
+        if pair in pairs:
+            return None
+    return intent
 
 
 # Not slotted: built on the cycle's path and read a few times (see ledger_values.Valuation).

@@ -8,7 +8,8 @@ Simulated execution must never reach a real exchange. Two layers see to it:
 
 * :func:`check_execution`, when a run is composed: a profile with ``simulated_execution``
   needs a trading port that declares itself simulated (``TradingPort.simulated``).
-* :func:`send_one` and :func:`cancel_one`, before every write: ``PAPER_POLICY`` (a policy
+* :func:`send_order` (the cycle's; :func:`send_one` gives its result a name) and
+  :func:`cancel_one`, before every write: ``PAPER_POLICY`` (a policy
   marked ``paper``) opens the gate only for a simulated port; against any other port the
   write is blocked like a closed gate, with :data:`PAPER_ON_REAL_EXCHANGE`.
 

@@ -26,7 +26,7 @@ from btcbot_core.ids import _digest, client_order_id
 from btcbot_core.ledger import Position
 from btcbot_core.orders import Order, OrderIntent, OrderStatus, OrderType, Side
 from btcbot_core.pair import Pair
-from btcbot_core.pipeline.decide import DecideInputs, Screened, decide, screen
+from btcbot_core.pipeline.decide import DecideInputs, Screened, decide, screen, sole_unscreened
 from btcbot_core.pipeline.report import Fate, IntentOutcome
 from btcbot_core.risk_all_clear import single_request_clears
 from btcbot_core.risk_policy import RiskContext, RiskPolicyParams, evaluate_risk
@@ -284,6 +284,34 @@ def test_screen_shortcut_equals_the_loop(wanted, mode, blocked, cancel_failed, a
     got = screen(given_intents, mode, blocked, cancel_failed)
     assert got == reference_screen(wanted, mode, blocked, cancel_failed)
     assert got.needs_cash == any(i.side is Side.BUY for i in got.kept)
+
+
+@given(
+    st.lists(intents(), max_size=3),
+    st.sampled_from(list(RiskMode)),
+    st.lists(st.frozensets(st.sampled_from(PAIRS), max_size=2), max_size=3),
+)
+def test_sole_unscreened_is_screen_keeping_its_one_intent(wanted, mode, blocked) -> None:  # type: ignore[no-untyped-def]
+    # any containers, taken as they are, stand for screen's one set of blocked pairs
+    got = sole_unscreened(wanted, mode, *[set(b) for b in blocked])
+    union = frozenset().union(*blocked)
+    screened = reference_screen(wanted, mode, union)
+    # the shortcut's shape: normal mode, and screen keeps the one intent it is given
+    shape = mode is RiskMode.NORMAL and len(wanted) == 1 and screened.kept == tuple(wanted)
+    assert got == (wanted[0] if shape else None)
+    if got is not None:
+        assert got is wanted[0]
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_sole_unscreened_reads_every_container(position: int) -> None:
+    intent = OrderIntent(
+        PAIRS[0], Side.BUY, None, notional=Decimal(100), order_type=OrderType.MARKET
+    )
+    containers: list[set[Pair]] = [set(), set(), set()]
+    assert sole_unscreened((intent,), RiskMode.NORMAL, *containers) is intent
+    containers[position].add(PAIRS[0])
+    assert sole_unscreened((intent,), RiskMode.NORMAL, *containers) is None
 
 
 @given(
