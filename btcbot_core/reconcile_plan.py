@@ -30,7 +30,12 @@ def fill_order(fill: Fill) -> tuple[datetime, str, str]:
 def fill_applied(after: Order, fill: Fill) -> Reason:
     """The reason recorded when ``fill`` moved our order to ``after`` (one wording for
     the general diff and its shortcuts)."""
-    detail = f"{after.client_order_id}: fill {fill.fill_id} of {fill.quantity} -> {after.status}"
+    # ``!s``: the text ``format()`` gives a Decimal or a str enum, without parsing a format
+    # spec (``Decimal.__format__`` costs about five times ``str()``; tests/unit/core/
+    # test_format_spelling.py holds the two spellings to the same text).
+    detail = (
+        f"{after.client_order_id}: fill {fill.fill_id} of {fill.quantity!s} -> {after.status!s}"
+    )
     return Reason("RECON_FILL_APPLIED", detail)
 
 

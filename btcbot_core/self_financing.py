@@ -174,12 +174,15 @@ def advance_checkpoint(
     reads only the state and the reason, and builds no :class:`CapitalDecision`.
     """
     delta = _CTX.subtract(realized, state.checkpoint_realized)
+    # The reasons spell Decimals with ``!s``: the same text as ``format()`` without parsing
+    # a format spec (see reconcile_plan.fill_applied); one of them is built every fill cycle.
     trading_delta = treasury_delta = unabsorbed = ZERO
     if delta > 0:
         trading_delta, treasury_delta = split_profit(delta, params)
         reason = Reason(
             CapitalCode.PROFIT_SPLIT,
-            f"profit {delta} TRY: {trading_delta} to trading capital, {treasury_delta} to treasury",
+            f"profit {delta!s} TRY: {trading_delta!s} to trading capital, "
+            f"{treasury_delta!s} to treasury",
         )
     elif delta < 0:
         trading_delta = max(delta, -max(state.trading_capital, ZERO))
@@ -187,13 +190,13 @@ def advance_checkpoint(
         if unabsorbed > 0:
             reason = Reason(
                 CapitalCode.CAPITAL_EXHAUSTED,
-                f"loss {-delta} TRY exceeds trading capital {state.trading_capital}; floored "
-                f"at 0 ({unabsorbed} TRY not absorbed)",
+                f"loss {-delta!s} TRY exceeds trading capital {state.trading_capital!s}; floored "
+                f"at 0 ({unabsorbed!s} TRY not absorbed)",
             )
         else:
             reason = Reason(
                 CapitalCode.LOSS_ABSORBED,
-                f"loss {-delta} TRY taken from trading capital; treasury untouched",
+                f"loss {-delta!s} TRY taken from trading capital; treasury untouched",
             )
     else:
         reason = Reason(CapitalCode.NO_REALIZED_CHANGE, f"events up to {event_count}")
