@@ -54,7 +54,8 @@ def _kurus(value: Decimal) -> Decimal:
     holds ``value`` (then ``value / 0.01`` is exact and both floor the same number; see
     ``rules._is_power_of_ten``). A property test holds it to ``kurus``."""
     if +value == value:
-        return value.quantize(_CENT, rounding=ROUND_FLOOR)
+        # (rounding positional: Decimal.quantize parses keywords, about 170 ns a call)
+        return value.quantize(_CENT, ROUND_FLOOR)
     return kurus(value)
 
 

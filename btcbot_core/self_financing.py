@@ -114,7 +114,8 @@ def initial_capital_state(
 def split_profit(delta: Decimal, params: SelfFinancingParams) -> tuple[Decimal, Decimal]:
     """``(trading part, treasury part)`` of a positive ``delta``; they sum exactly to it."""
     product = _CTX.multiply(delta, params.trading_share)
-    trading = product.quantize(SPLIT_QUANTUM, ROUND_HALF_EVEN, context=_CTX)
+    # (the context positional: Decimal.quantize parses keywords, about 170 ns a call)
+    trading = product.quantize(SPLIT_QUANTUM, ROUND_HALF_EVEN, _CTX)
     trading = min(max(trading, ZERO), delta)
     return trading, _CTX.subtract(delta, trading)
 
