@@ -96,7 +96,7 @@ def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
     free = cash - params.try_cash_target
     if not free > ZERO:  # max(ZERO, free) without the call: ZERO on a tie, like max
         free = ZERO
-    if params.try_cash_max > 0:
+    if params.try_cash_max > ZERO:
         free = min(free, params.try_cash_max - params.try_cash_target)
     return _kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
 
@@ -128,7 +128,7 @@ def _budget(
     investable = investable_try(cash, params)
     budget = investable
     why: Reason | None = None
-    if investable <= 0:
+    if investable <= ZERO:
         why = Reason(
             AllocationCode.CASH_TARGET,
             f"free cash {cash} TRY leaves nothing above TRY_CASH_TARGET {params.try_cash_target}",
@@ -137,12 +137,12 @@ def _budget(
         headroom = max(ZERO, trading_capital - deployed_try)
         if headroom < budget:
             budget = headroom
-            if headroom <= 0 and why is None:
+            if headroom <= ZERO and why is None:
                 why = Reason(
                     AllocationCode.TRADING_CAPITAL,
                     f"trading capital {trading_capital} TRY, deployed {deployed_try} TRY",
                 )
-    if size_multiplier == 0 and why is None:
+    if size_multiplier == ZERO and why is None:
         why = Reason(AllocationCode.SIZE_MULTIPLIER_ZERO, "risk budget size multiplier is 0")
     if budget is investable and size_multiplier == ONE:
         # investable is already a kuruş value: × 1 then flooring to 0.01 gives it back
@@ -243,7 +243,7 @@ def keeps_whole(
     :func:`allocate`" (scaled, dropped or unpriced), not "dropped". Raises as it does on a
     bad ``size_multiplier``. The single-intent decision path uses it to skip the general
     walk's bookkeeping; a property test holds it to :func:`allocate`."""
-    check_range("size_multiplier", size_multiplier, 0, 1)
+    check_range("size_multiplier", size_multiplier, ZERO, ONE)
     side = intent.side
     if side is SELL:
         return True

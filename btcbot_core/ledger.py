@@ -177,7 +177,7 @@ class Ledger:
             self.turnover,
             hwm,
             drawdown,
-            drawdown / hwm if hwm > 0 else ZERO,  # drawdown_ratio
+            drawdown / hwm if hwm > ZERO else ZERO,  # drawdown_ratio
         )
 
     def revalue(self, marks: Mapping[str, Decimal]) -> Valuation:
@@ -344,11 +344,11 @@ class Ledger:
         """Add a fill's realized change to ``asset``'s open round trip; ``held`` (the
         balance of ``asset`` after the fill) at zero closes the trip."""
         trip = self._trip.get(asset, ZERO) + realized_delta
-        if held == 0:
+        if held == ZERO:
             self._trip.pop(asset, None)
             self.round_trips += 1
             self.last_round_trip_pnl = trip
-            self.loss_streak = self.loss_streak + 1 if trip < 0 else 0
+            self.loss_streak = self.loss_streak + 1 if trip < ZERO else 0
         else:
             self._trip[asset] = trip
 

@@ -54,7 +54,7 @@ class AssetBook:
             removed = ZERO
             left = qty
             lots = self.lots
-            while left > 0:
+            while left > ZERO:
                 lot_qty, lot_cost = lots[0]
                 if lot_qty <= left:
                     removed += lot_cost
@@ -68,7 +68,7 @@ class AssetBook:
         self.qty -= qty
         self.cost -= removed
         self.position = None
-        if self.qty == 0:
+        if self.qty == ZERO:
             self.cost = ZERO
         return removed
 

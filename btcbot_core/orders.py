@@ -141,7 +141,7 @@ class OrderRequest:
     order_type: OrderType = OrderType.LIMIT
 
     def __attrs_post_init__(self) -> None:
-        if self.quantity <= 0:
+        if self.quantity <= ZERO:
             raise ValidationError(f"{self.client_order_id}: quantity must be > 0")
         if (self.order_type is LIMIT) != (self.price is not None):
             raise ValidationError(
@@ -177,9 +177,9 @@ class Fill:
     tax: Decimal = attrs.field(default=ZERO, converter=dec_field)
 
     def __attrs_post_init__(self) -> None:
-        if self.price <= 0 or self.quantity <= 0:
+        if self.price <= ZERO or self.quantity <= ZERO:
             raise ValidationError(f"fill {self.fill_id}: price and quantity must be > 0")
-        if self.fee < 0 or self.tax < 0:
+        if self.fee < ZERO or self.tax < ZERO:
             raise ValidationError(f"fill {self.fill_id}: fee and tax must be >= 0")
         if self.timestamp.tzinfo is None:
             raise ValidationError(f"fill {self.fill_id}: timestamp must be timezone-aware")

@@ -185,19 +185,19 @@ class SymbolRules:
         :meth:`check` on the result for the full rule set (or use :meth:`quantize_checked`).
         """
         qprice = None if price is None else self.round_price(price, side)
-        if qty > 0:
+        if qty > ZERO:
             qqty = self.round_qty(qty)
-            if qqty == 0:
+            if qqty == ZERO:
                 zero_qty = RuleViolation(
                     ViolationCode.ROUNDS_TO_ZERO,
                     f"quantity {qty} rounds to 0 at step {self.qty_step}",
                 )
-                if price is not None and price > 0 and qprice == 0:
+                if price is not None and price > ZERO and qprice == ZERO:
                     return qprice, qqty, (zero_qty, self._price_to_zero(price))
                 return qprice, qqty, (zero_qty,)
         else:
             qqty = qty
-        if price is not None and price > 0 and qprice == 0:
+        if price is not None and price > ZERO and qprice == ZERO:
             return qprice, qqty, (self._price_to_zero(price),)
         return qprice, qqty, ()
 
@@ -257,7 +257,7 @@ class SymbolRules:
                     ViolationCode.NOT_TRADING, f"{self.pair} status is {self.status}, need TRADING"
                 )
             )
-        if qty <= 0:
+        if qty <= ZERO:
             out.append(RuleViolation(ViolationCode.NON_POSITIVE_QTY, f"quantity {qty} must be > 0"))
         elif (
             not on_grid
@@ -277,7 +277,7 @@ class SymbolRules:
                 )
             )
         min_qty, max_qty = self.min_qty, self.max_qty
-        if min_qty is not None and 0 < qty < min_qty:
+        if min_qty is not None and ZERO < qty < min_qty:
             out.append(
                 RuleViolation(ViolationCode.QTY_BELOW_MIN, f"quantity {qty} < minimum {min_qty}")
             )
@@ -286,7 +286,7 @@ class SymbolRules:
                 RuleViolation(ViolationCode.QTY_ABOVE_MAX, f"quantity {qty} > maximum {max_qty}")
             )
         if price is not None:
-            if price <= 0:
+            if price <= ZERO:
                 out.append(
                     RuleViolation(ViolationCode.NON_POSITIVE_PRICE, f"price {price} must be > 0")
                 )
@@ -310,14 +310,14 @@ class SymbolRules:
                     )
         notional_price = price if price is not None else reference_price
         if notional_price is None:
-            if self.min_notional > 0:
+            if self.min_notional > ZERO:
                 out.append(
                     RuleViolation(
                         ViolationCode.NO_REFERENCE_PRICE,
                         "market order needs a reference price to check the minimum notional",
                     )
                 )
-        elif qty > 0 and notional_price > 0 and qty * notional_price < self.min_notional:
+        elif qty > ZERO and notional_price > ZERO and qty * notional_price < self.min_notional:
             out.append(
                 RuleViolation(
                     ViolationCode.BELOW_MIN_NOTIONAL,

@@ -178,17 +178,17 @@ def advance_checkpoint(
     # The reasons spell Decimals with ``!s``: the same text as ``format()`` without parsing
     # a format spec (see reconcile_plan.fill_applied); one of them is built every fill cycle.
     trading_delta = treasury_delta = unabsorbed = ZERO
-    if delta > 0:
+    if delta > ZERO:
         trading_delta, treasury_delta = split_profit(delta, params)
         reason = Reason(
             CapitalCode.PROFIT_SPLIT,
             f"profit {delta!s} TRY: {trading_delta!s} to trading capital, "
             f"{treasury_delta!s} to treasury",
         )
-    elif delta < 0:
+    elif delta < ZERO:
         trading_delta = max(delta, -max(state.trading_capital, ZERO))
         unabsorbed = _CTX.subtract(trading_delta, delta)
-        if unabsorbed > 0:
+        if unabsorbed > ZERO:
             reason = Reason(
                 CapitalCode.CAPITAL_EXHAUSTED,
                 f"loss {-delta!s} TRY exceeds trading capital {state.trading_capital!s}; floored "
