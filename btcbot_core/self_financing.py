@@ -44,6 +44,9 @@ from btcbot_core.strategies.base import check_range, dec_param
 SPLIT_QUANTUM: Final = Decimal("1e-8")
 #: Private arithmetic context (never the thread's): wide enough to keep every sum exact.
 _CTX: Final = Context(prec=100)
+# Its operations bound once: a Context's attribute lookup goes through a hook of its own
+# (for prec, Emax, ...), about 60 ns on every ``_CTX.add`` spelled out; fill cycles call them.
+_add, _subtract, _multiply = _CTX.add, _CTX.subtract, _CTX.multiply
 
 
 class CapitalCode(enum.StrEnum):
@@ -113,11 +116,16 @@ def initial_capital_state(
 
 def split_profit(delta: Decimal, params: SelfFinancingParams) -> tuple[Decimal, Decimal]:
     """``(trading part, treasury part)`` of a positive ``delta``; they sum exactly to it."""
-    product = _CTX.multiply(delta, params.trading_share)
+    product = _multiply(delta, params.trading_share)
     # (the context positional: Decimal.quantize parses keywords, about 170 ns a call)
     trading = product.quantize(SPLIT_QUANTUM, ROUND_HALF_EVEN, _CTX)
-    trading = min(max(trading, ZERO), delta)
-    return trading, _CTX.subtract(delta, trading)
+    # min(max(trading, ZERO), delta) as comparisons (each keeps its first argument on a
+    # tie, as min and max do): builtin min/max on Decimals cost about 70 ns more
+    if trading < ZERO:
+        trading = ZERO
+    if delta < trading:
+        trading = delta
+    return trading, _subtract(delta, trading)
 
 
 def apply_checkpoint(
@@ -174,7 +182,7 @@ def advance_checkpoint(
     ``trading_delta``, ``treasury_delta``, ``unabsorbed_loss``) as plain values: the cycle
     reads only the state and the reason, and builds no :class:`CapitalDecision`.
     """
-    delta = _CTX.subtract(realized, state.checkpoint_realized)
+    delta = _subtract(realized, state.checkpoint_realized)
     # The reasons spell Decimals with ``!s``: the same text as ``format()`` without parsing
     # a format spec (see reconcile_plan.fill_applied); one of them is built every fill cycle.
     trading_delta = treasury_delta = unabsorbed = ZERO
@@ -186,8 +194,11 @@ def advance_checkpoint(
             f"{treasury_delta!s} to treasury",
         )
     elif delta < ZERO:
-        trading_delta = max(delta, -max(state.trading_capital, ZERO))
-        unabsorbed = _CTX.subtract(trading_delta, delta)
+        # max(delta, -max(state.trading_capital, ZERO)), as comparisons (see split_profit)
+        capital = state.trading_capital
+        floor = -(ZERO if capital < ZERO else capital)
+        trading_delta = floor if floor > delta else delta
+        unabsorbed = _subtract(trading_delta, delta)
         if unabsorbed > ZERO:
             reason = Reason(
                 CapitalCode.CAPITAL_EXHAUSTED,
@@ -203,8 +214,8 @@ def advance_checkpoint(
         reason = Reason(CapitalCode.NO_REALIZED_CHANGE, f"events up to {event_count}")
     # every field given, positionally: cheaper than attrs.evolve, which gathers them by name
     new_state = state.__class__(
-        _CTX.add(state.trading_capital, trading_delta),
-        _CTX.add(state.treasury, treasury_delta),
+        _add(state.trading_capital, trading_delta),
+        _add(state.treasury, treasury_delta),
         event_count,
         realized,
         now,
