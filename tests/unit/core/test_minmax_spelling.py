@@ -1,0 +1,58 @@
+"""The capital checkpoint and the profit split spell ``max``/``min`` of Decimals as
+comparisons (the builtins cost about 70 ns more a call). ``max`` and ``min`` keep their
+first argument on a tie, which matters for a Decimal (``0`` and ``0E-8`` are equal but print
+differently), so this holds the comparisons to the builtins' exact results, digits and
+exponent included. (The allocation budget's headroom is only compared, then rounded to
+0.01, so a tie there cannot show.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from btcbot_core.money import ZERO
+from btcbot_core.self_financing import (
+    SPLIT_QUANTUM,
+    SelfFinancingParams,
+    advance_checkpoint,
+    split_profit,
+)
+from btcbot_core.state import CapitalState
+
+_T = datetime(2026, 1, 1, tzinfo=UTC)
+_CTX = Context(prec=100)
+# zeros of several exponents, so ties between equal values with other digits come up
+_AMOUNTS = st.decimals(min_value=-(10**6), max_value=10**6, places=10) | st.sampled_from(
+    [Decimal("0"), Decimal("0E-8"), Decimal("-0"), Decimal("0E-12"), Decimal("1E+2")]
+)
+
+
+def _same(a: Decimal, b: Decimal) -> bool:
+    return a.as_tuple() == b.as_tuple()
+
+
+@given(_AMOUNTS, _AMOUNTS, st.sampled_from(["0", "0.6", "1", "0.123456789"]))
+@example(Decimal("-5.00"), Decimal("5.0"), "0.6")  # a loss of exactly the capital
+@example(Decimal("5.0"), Decimal("0"), "1")  # the whole profit to trading, 5.0 == 5.00000000
+@example(Decimal("-1"), Decimal("0E-8"), "0.6")  # no capital left, spelled 0E-8
+def test_checkpoint_deltas_are_the_builtins(
+    realized: Decimal, capital: Decimal, share: str
+) -> None:
+    state = CapitalState(capital, ZERO, 0, ZERO, _T)
+    params = SelfFinancingParams(share)
+    _new, _reason, delta, trading, treasury, unabsorbed = advance_checkpoint(
+        state, 1, realized, _T, params
+    )
+    if delta > 0:
+        product = _CTX.multiply(delta, params.trading_share)
+        expected = min(max(product.quantize(SPLIT_QUANTUM, ROUND_HALF_EVEN, _CTX), ZERO), delta)
+        assert _same(trading, expected)
+        assert split_profit(delta, params) == (trading, treasury)
+        assert _same(treasury, _CTX.subtract(delta, expected))
+    elif delta < 0:
+        expected = max(delta, -max(capital, ZERO))
+        assert _same(trading, expected)
+        assert _same(unabsorbed, _CTX.subtract(expected, delta))
