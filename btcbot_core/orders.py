@@ -340,9 +340,14 @@ class Order:
             raise OrderStateError(
                 f"order {self.client_order_id}: illegal transition {self.status} -> {status}"
             )
+        # max(self.updated_at, fill.timestamp) as a comparison (the first on a tie, as max
+        # returns): the builtin costs about 70 ns more, on every fill
+        at = fill.timestamp
+        if not at > self.updated_at:
+            at = self.updated_at
         return self._with(
             status,
-            max(self.updated_at, fill.timestamp),
+            at,
             self.exchange_order_id,
             self.reason,
             filled,

@@ -1,19 +1,22 @@
-"""The capital checkpoint and the profit split spell ``max``/``min`` of Decimals as
-comparisons (the builtins cost about 70 ns more a call). ``max`` and ``min`` keep their
-first argument on a tie, which matters for a Decimal (``0`` and ``0E-8`` are equal but print
-differently), so this holds the comparisons to the builtins' exact results, digits and
-exponent included. (The allocation budget's headroom is only compared, then rounded to
-0.01, so a tie there cannot show.)"""
+"""The capital checkpoint, the profit split and ``Order.apply_fill`` spell ``max``/``min``
+(of Decimals, of datetimes) as comparisons: the builtins cost about 70 ns more a call.
+``max`` and ``min`` keep their first argument on a tie, which matters for a Decimal (``0``
+and ``0E-8`` are equal but print differently) and a datetime (one instant in two zones), so
+this holds the comparisons to the builtins' exact results, digits, exponent and zone
+included. (The allocation budget's headroom is only compared, then rounded to 0.01, so a
+tie there cannot show.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from btcbot_core.money import ZERO
+from btcbot_core.orders import Fill, Order, OrderRequest, Side
+from btcbot_core.pair import Pair
 from btcbot_core.self_financing import (
     SPLIT_QUANTUM,
     SelfFinancingParams,
@@ -24,6 +27,7 @@ from btcbot_core.state import CapitalState
 
 _T = datetime(2026, 1, 1, tzinfo=UTC)
 _CTX = Context(prec=100)
+D1 = Decimal(1)
 # zeros of several exponents, so ties between equal values with other digits come up
 _AMOUNTS = st.decimals(min_value=-(10**6), max_value=10**6, places=10) | st.sampled_from(
     [Decimal("0"), Decimal("0E-8"), Decimal("-0"), Decimal("0E-12"), Decimal("1E+2")]
@@ -56,3 +60,24 @@ def test_checkpoint_deltas_are_the_builtins(
         expected = max(delta, -max(capital, ZERO))
         assert _same(trading, expected)
         assert _same(unabsorbed, _CTX.subtract(expected, delta))
+
+
+_AWARE = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2026, 1, 2), timezones=st.just(UTC)
+)
+
+
+@given(_AWARE, _AWARE, st.booleans())
+@example(_T, _T, True)  # the same instant spelled in another zone: max keeps the first
+def test_a_fill_moves_updated_at_as_max_does(
+    placed: datetime, filled: datetime, other: bool
+) -> None:
+    # apply_fill's updated_at is max(updated_at, fill.timestamp), written as a comparison
+    if other:  # the fill's clock in another zone: equal instants, different objects
+        filled = filled.astimezone(timezone(timedelta(hours=3)))
+    pair = Pair("BTC", "TRY")
+    order = Order.planned(OrderRequest("c1", pair, Side.BUY, D1, D1), placed).accepted(placed, "x1")
+    fill = Fill("f1", "x1", "c1", pair, Side.BUY, D1, D1, ZERO, "TRY", filled)
+    got = order.apply_fill(fill).updated_at
+    expected = max(placed, filled)
+    assert got == expected and got.tzinfo is expected.tzinfo
