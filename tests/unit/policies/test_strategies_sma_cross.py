@@ -100,8 +100,9 @@ def test_mixed_scales_are_exact(closes: list[Decimal]) -> None:
     assert Fraction(sum(ind._buf), 10**ind.exponent) == total
     fast_total = sum((Fraction(c) for c in closes[-20:]), Fraction(0))
     assert Fraction(ind._last_sum(20), 10**ind.exponent) == fast_total
-    # the running difference is exactly sum_fast × slow − sum_slow × fast at the scale
-    assert Fraction(ind._diff, 10**ind.exponent) == fast_total * 50 - total * 20
+    # the running difference is exactly (sum_fast × slow − sum_slow × fast) / gcd(fast, slow)
+    # at the scale (gcd(20, 50) = 10)
+    assert Fraction(ind._diff, 10**ind.exponent) == (fast_total * 50 - total * 20) / 10
     assert ind.count == len(closes)
 
 
