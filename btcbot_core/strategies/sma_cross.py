@@ -239,7 +239,7 @@ class SmaCrossStrategy:
                         qty,  # quantity
                         None,  # notional
                         MARKET,
-                        f"CROSS_UP at close {close}",  # reason
+                        f"CROSS_UP at close {close!s}",  # reason (!s: see fill_applied)
                         NAME,  # strategy
                     )
                 )
@@ -255,7 +255,7 @@ class SmaCrossStrategy:
                         held,  # quantity
                         None,  # notional
                         MARKET,
-                        f"CROSS_DOWN at close {close}",  # reason
+                        f"CROSS_DOWN at close {close!s}",  # reason
                         NAME,  # strategy
                     )
                 )
