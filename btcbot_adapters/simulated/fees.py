@@ -40,6 +40,13 @@ from btcbot_core.money import ZERO, bps, dec_field
 #: losing a unit. Deliberate rounding (fees, prices) uses ``quantize`` with explicit rules.
 EXACT: Final = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow, DivisionByZero])
 
+# EXACT's operations, bound once; the simulator calls these. A ``Context`` looks attributes up
+# through its own hook (for ``traps`` and ``flags``), so every ``EXACT.add`` read builds a new
+# bound method: about 60 ns, as long as the exact addition itself.
+exact_add: Final = EXACT.add
+exact_subtract: Final = EXACT.subtract
+exact_multiply: Final = EXACT.multiply
+
 
 def _check_bps(_inst: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     if value < 0 or value >= 10_000:
@@ -121,14 +128,14 @@ class FeeSchedule:
     def max_fee_and_tax(self, notional: Decimal) -> Decimal:
         """The most fee + tax an order of at most ``notional`` (quote) can ever be charged."""
         # quantize's rounding passed by position: a keyword costs a dict on every buy submit
-        fee = EXACT.multiply(notional, self.max_rate).quantize(self.quantum, ROUND_CEILING)
+        fee = exact_multiply(notional, self.max_rate).quantize(self.quantum, ROUND_CEILING)
         if self.untaxed:  # fee >= +0 at fee_scale places, so fee + 0E-fee_scale is fee itself
             return fee
         return self.add_max_tax(fee)
 
     def add_max_tax(self, fee: Decimal) -> Decimal:
         """``fee`` plus the most tax charged on it (the general tail of max_fee_and_tax)."""
-        return EXACT.add(fee, self.round_up(EXACT.multiply(fee, self.tax_ratio)))
+        return exact_add(fee, self.round_up(exact_multiply(fee, self.tax_ratio)))
 
 
 class FeeAccumulator:
@@ -147,17 +154,17 @@ class FeeAccumulator:
         """Fee and tax (quote asset, ``fee_scale`` places) of a fill of ``notional``."""
         rate = schedule.maker_rate if maker else schedule.taker_rate
         quantum = schedule.quantum
-        self.raw_fee = EXACT.add(self.raw_fee, EXACT.multiply(notional, rate))
+        self.raw_fee = exact_add(self.raw_fee, exact_multiply(notional, rate))
         cap = notional.quantize(quantum, ROUND_FLOOR)  # positional: cheaper than a keyword
         fee = self.raw_fee.quantize(quantum, ROUND_CEILING)  # schedule.round_up
         paid = self.fee_paid
         if paid is not ZERO:  # on an order's first fill both lines would leave fee as it is
-            fee = EXACT.subtract(fee, paid)
+            fee = exact_subtract(fee, paid)
         if cap < fee:  # min(fee, cap) without the builtin call: a tie keeps fee, as min does
             fee = cap
         # First fill: fee >= +0 has exponent -fee_scale <= 0, so ZERO + fee (and fee - ZERO
         # above) is fee itself, digit for digit: both exact operations are skipped.
-        self.fee_paid = fee if paid is ZERO else EXACT.add(paid, fee)
+        self.fee_paid = fee if paid is ZERO else exact_add(paid, fee)
         if schedule.untaxed:
             # The general lines below give exactly this: fee_paid >= +0, so its tax rounds
             # up to 0E-fee_scale, minus tax_paid (0 or 0E-fee_scale) is 0E-fee_scale, which is
@@ -170,9 +177,9 @@ class FeeAccumulator:
         """The tax of a fill whose fee is ``fee`` (``fee_paid`` already includes it), at
         most ``cap - fee``; the general path of :meth:`charge`."""
         quantum = schedule.quantum
-        owed_tax = EXACT.multiply(self.fee_paid, schedule.tax_ratio)
+        owed_tax = exact_multiply(self.fee_paid, schedule.tax_ratio)
         owed_tax = owed_tax.quantize(quantum, ROUND_CEILING)
-        owed_tax = EXACT.subtract(owed_tax, self.tax_paid)
-        tax = min(owed_tax, EXACT.subtract(cap, fee))
-        self.tax_paid = EXACT.add(self.tax_paid, tax)
+        owed_tax = exact_subtract(owed_tax, self.tax_paid)
+        tax = min(owed_tax, exact_subtract(cap, fee))
+        self.tax_paid = exact_add(self.tax_paid, tax)
         return tax

@@ -37,7 +37,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
+from btcbot_adapters.simulated.fees import FeeSchedule, exact_add, exact_multiply, exact_subtract
 from btcbot_adapters.simulated.pricing import bar_span, slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
 from btcbot_core.errors import BtcbotError
@@ -130,7 +130,7 @@ class MatchingEngine:
         if limit is not None and (price > limit if buy else price < limit):
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
         pair = book.pair
-        notional = EXACT.multiply(price, qty)
+        notional = exact_multiply(price, qty)
         fees = order  # its own FeeAccumulator (SimOrder.fees)
         saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
         fee, tax = fees.charge(self.fees, notional, maker)
@@ -138,9 +138,9 @@ class MatchingEngine:
         if not buy:
             spent = qty
         elif untaxed:
-            spent = EXACT.add(notional, fee)
+            spent = exact_add(notional, fee)
         else:
-            spent = EXACT.add(EXACT.add(notional, fee), tax)
+            spent = exact_add(exact_add(notional, fee), tax)
         if spent > order.lock_remaining:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise SimulatorInvariantError(
@@ -166,20 +166,20 @@ class MatchingEngine:
         except BtcbotError:
             fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
             raise
-        order.lock_remaining = EXACT.subtract(order.lock_remaining, spent)
+        order.lock_remaining = exact_subtract(order.lock_remaining, spent)
         # Wallet.spend_locked and Wallet.credit, inlined (two calls fewer on every fill)
         free, locked = self.wallet.free, self.wallet.locked
         lock_asset = order.lock_asset
-        locked[lock_asset] = EXACT.subtract(locked[lock_asset], spent)
+        locked[lock_asset] = exact_subtract(locked[lock_asset], spent)
         if buy:
             asset, gain = pair.base, qty
         else:
-            asset, gain = pair.quote, EXACT.subtract(notional, fee)
+            asset, gain = pair.quote, exact_subtract(notional, fee)
             if not untaxed:
-                gain = EXACT.subtract(gain, tax)
-        free[asset] = EXACT.add(free.get(asset, ZERO), gain)
+                gain = exact_subtract(gain, tax)
+        free[asset] = exact_add(free.get(asset, ZERO), gain)
         locked.setdefault(asset, ZERO)
-        order.filled_qty = EXACT.add(order.filled_qty, qty)
+        order.filled_qty = exact_add(order.filled_qty, qty)
         order.fill_count = count
         order.updated_at = at
         book.fills.append(fill)
@@ -196,8 +196,8 @@ class MatchingEngine:
         left = order.lock_remaining
         if left:  # Wallet.release, inlined (every order ends here)
             wallet, asset = self.wallet, order.lock_asset
-            wallet.locked[asset] = EXACT.subtract(wallet.locked[asset], left)
-            wallet.free[asset] = EXACT.add(wallet.free.get(asset, ZERO), left)
+            wallet.locked[asset] = exact_subtract(wallet.locked[asset], left)
+            wallet.free[asset] = exact_add(wallet.free.get(asset, ZERO), left)
             order.lock_remaining = ZERO
         order.status = status
         if at > order.updated_at:  # max(updated_at, at): a tie keeps updated_at

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from btcbot_adapters.simulated.fees import EXACT, FeeAccumulator
+from btcbot_adapters.simulated.fees import FeeAccumulator, exact_add, exact_subtract
 from btcbot_adapters.simulated.pricing import synthesise_quote, touch_prices
 from btcbot_core.errors import ValidationError
 from btcbot_core.market import Bar, Quote
@@ -56,20 +56,20 @@ class Wallet:
         free = self.free.get(asset, ZERO)
         if amount > free:
             raise ValidationError(f"cannot lock {amount} {asset}: only {free} free")
-        self.free[asset] = EXACT.subtract(free, amount)
-        self.locked[asset] = EXACT.add(self.locked.get(asset, ZERO), amount)
+        self.free[asset] = exact_subtract(free, amount)
+        self.locked[asset] = exact_add(self.locked.get(asset, ZERO), amount)
 
     def release(self, asset: str, amount: Decimal) -> None:
         """Move ``amount`` from locked back to free (cancel, or the unused part of a lock)."""
-        self.locked[asset] = EXACT.subtract(self.locked[asset], amount)
-        self.free[asset] = EXACT.add(self.free.get(asset, ZERO), amount)
+        self.locked[asset] = exact_subtract(self.locked[asset], amount)
+        self.free[asset] = exact_add(self.free.get(asset, ZERO), amount)
 
     def spend_locked(self, asset: str, amount: Decimal) -> None:
         """Pay ``amount`` out of the locked balance (a fill consuming its order's lock)."""
-        self.locked[asset] = EXACT.subtract(self.locked[asset], amount)
+        self.locked[asset] = exact_subtract(self.locked[asset], amount)
 
     def credit(self, asset: str, amount: Decimal) -> None:
-        self.free[asset] = EXACT.add(self.free.get(asset, ZERO), amount)
+        self.free[asset] = exact_add(self.free.get(asset, ZERO), amount)
         self.locked.setdefault(asset, ZERO)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from btcbot_adapters.simulated.codes import RejectCode, reject_code
 from btcbot_adapters.simulated.faults import FaultInjector, FaultKind, Operation
-from btcbot_adapters.simulated.fees import EXACT, FeeSchedule
+from btcbot_adapters.simulated.fees import FeeSchedule, exact_add, exact_multiply, exact_subtract
 from btcbot_adapters.simulated.matching import MatchingEngine
 from btcbot_adapters.simulated.pricing import slipped_price
 from btcbot_adapters.simulated.state import PairBook, SimOrder, Wallet
@@ -171,8 +171,8 @@ class TradingDesk:
             lock_asset = pair.quote
             worst = price if price is not None else cap
             assert worst is not None
-            notional = EXACT.multiply(worst, quantity)
-            need = EXACT.add(notional, self._fees.max_fee_and_tax(notional))
+            notional = exact_multiply(worst, quantity)
+            need = exact_add(notional, self._fees.max_fee_and_tax(notional))
         else:
             lock_asset = pair.base
             need = quantity
@@ -189,8 +189,8 @@ class TradingDesk:
             order_id, client_id, pair, side, order_type, price, quantity, now, lock_asset, need, cap
         )
         # Wallet.lock, inlined: need <= free was checked above
-        wallet.free[lock_asset] = EXACT.subtract(free, need)
-        wallet.locked[lock_asset] = EXACT.add(wallet.locked.get(lock_asset, ZERO), need)
+        wallet.free[lock_asset] = exact_subtract(free, need)
+        wallet.locked[lock_asset] = exact_add(wallet.locked.get(lock_asset, ZERO), need)
         self._by_id[order_id] = order
         self._by_client[client_id] = order
         book.live.append(order)

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, Inexact
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from btcbot_adapters.simulated import FeeSchedule, MatchMode
-from btcbot_adapters.simulated.fees import FeeAccumulator
+from btcbot_adapters.simulated.fees import (
+    EXACT,
+    FeeAccumulator,
+    exact_add,
+    exact_multiply,
+    exact_subtract,
+)
 from btcbot_core.errors import ValidationError
 from btcbot_core.orders import Side
 from tests.simulated.helpers import BTCTRY, D, exchange, flat, free, limit, market, quote
 
 BTCTURK = FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2")
+
+
+def test_bound_exact_operations_are_the_exact_contexts() -> None:
+    # exact_add & co. are EXACT's own methods, bound once: same context, same traps
+    for op, name in (
+        (exact_add, "add"),
+        (exact_subtract, "subtract"),
+        (exact_multiply, "multiply"),
+    ):
+        assert op.__self__ is EXACT and op.__name__ == name
+    assert exact_add(D("1.5"), D("2.25")) == D("3.75")
+    with pytest.raises(Inexact):
+        exact_multiply(D("1." + "3" * 40), D("1." + "7" * 40))
 
 
 def test_taker_fill_fee_and_tax_exact() -> None:
