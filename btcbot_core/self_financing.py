@@ -119,12 +119,7 @@ def split_profit(delta: Decimal, params: SelfFinancingParams) -> tuple[Decimal, 
     product = _multiply(delta, params.trading_share)
     # (the context positional: Decimal.quantize parses keywords, about 170 ns a call)
     trading = product.quantize(SPLIT_QUANTUM, ROUND_HALF_EVEN, _CTX)
-    # min(max(trading, ZERO), delta) as comparisons (each keeps its first argument on a
-    # tie, as min and max do): builtin min/max on Decimals cost about 70 ns more
-    if trading < ZERO:
-        trading = ZERO
-    if delta < trading:
-        trading = delta
+    trading = min(max(trading, ZERO), delta)
     return trading, _subtract(delta, trading)
 
 
@@ -194,10 +189,7 @@ def advance_checkpoint(
             f"{treasury_delta!s} to treasury",
         )
     elif delta < ZERO:
-        # max(delta, -max(state.trading_capital, ZERO)), as comparisons (see split_profit)
-        capital = state.trading_capital
-        floor = -(ZERO if capital < ZERO else capital)
-        trading_delta = floor if floor > delta else delta
+        trading_delta = max(delta, -max(state.trading_capital, ZERO))
         unabsorbed = _subtract(trading_delta, delta)
         if unabsorbed > ZERO:
             reason = Reason(

@@ -1,10 +1,10 @@
-"""The capital checkpoint, the profit split and ``Order.apply_fill`` spell ``max``/``min``
-(of Decimals, of datetimes) as comparisons: the builtins cost about 70 ns more a call.
-``max`` and ``min`` keep their first argument on a tie, which matters for a Decimal (``0``
-and ``0E-8`` are equal but print differently) and a datetime (one instant in two zones), so
-this holds the comparisons to the builtins' exact results, digits, exponent and zone
-included. (The allocation budget's headroom is only compared, then rounded to 0.01, so a
-tie there cannot show.)"""
+"""``max``/``min`` keep their first argument on a tie, which matters for a Decimal (``0``
+and ``0E-8`` are equal but print differently) and a datetime (one instant in two zones).
+``Order.apply_fill`` spells its ``max`` as a comparison (the builtin costs about 70 ns more,
+on every fill), and the capital checkpoint and profit split must give exactly the results
+of their ``max``/``min`` formulas; this holds both to the builtins' exact results, digits,
+exponent and zone included. (The allocation budget's headroom is only compared, then
+rounded to 0.01, so a tie there cannot show.)"""
 
 from __future__ import annotations
 
