@@ -125,14 +125,30 @@ class MatchingEngine:
         # against ZERO, not int 0: a Decimal compared with an int converts it first
         if qty <= ZERO or qty > order.quantity - order.filled_qty or price <= ZERO:  # .remaining
             raise SimulatorInvariantError(f"bad fill {qty} @ {price} for {order.exchange_order_id}")
-        buy = order.side is BUY
         limit = order.price
-        if limit is not None and (price > limit if buy else price < limit):
+        if limit is not None and (price > limit if order.side is BUY else price < limit):
             raise SimulatorInvariantError(f"fill at {price} breaks limit {order.price}")
+        return self._execute(book, order, price, qty, maker, at)
+
+    def _execute(
+        self,
+        book: PairBook,
+        order: SimOrder,
+        price: Decimal,
+        qty: Decimal,
+        maker: bool,
+        at: datetime,
+    ) -> Fill:
+        """:meth:`fill` after its price and quantity checks: for callers that already know
+        ``0 < qty <= remaining``, ``price > 0`` and that ``price`` keeps the limit (a market
+        order's fill in :meth:`on_bar`, where the checks cost ~1,400 instructions a fill)."""
+        buy = order.side is BUY
         pair = book.pair
         notional = exact_multiply(price, qty)
         fees = order  # its own FeeAccumulator (SimOrder.fees)
-        saved = (fees.raw_fee, fees.fee_paid, fees.tax_paid)
+        # the totals charge() changes, put back if the fill fails (three names: a tuple of them
+        # would be built and freed on every fill)
+        raw_fee, fee_paid, tax_paid = fees.raw_fee, fees.fee_paid, fees.tax_paid
         fee, tax = fees.charge(self.fees, notional, maker)
         untaxed = self._untaxed
         if not buy:
@@ -142,7 +158,7 @@ class MatchingEngine:
         else:
             spent = exact_add(exact_add(notional, fee), tax)
         if spent > order.lock_remaining:
-            fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
+            fees.raw_fee, fees.fee_paid, fees.tax_paid = raw_fee, fee_paid, tax_paid
             raise SimulatorInvariantError(
                 f"{order.exchange_order_id}: fill needs {spent} {order.lock_asset}, "
                 f"lock holds {order.lock_remaining}"
@@ -164,7 +180,7 @@ class MatchingEngine:
                 tax,
             )
         except BtcbotError:
-            fees.raw_fee, fees.fee_paid, fees.tax_paid = saved
+            fees.raw_fee, fees.fee_paid, fees.tax_paid = raw_fee, fee_paid, tax_paid
             raise
         order.lock_remaining = exact_subtract(order.lock_remaining, spent)
         # Wallet.spend_locked and Wallet.credit, inlined (two calls fewer on every fill)
@@ -279,7 +295,9 @@ class MatchingEngine:
                 remaining = order.quantity - order.filled_qty  # order.remaining
                 qty = remaining if budget is None else fill_quantity(remaining, budget, step)
                 if qty > ZERO:
-                    self.fill(book, order, price, qty, False, at_open)
+                    # fill()'s checks hold: price > 0 (above), 0 < qty <= remaining
+                    # (fill_quantity never exceeds it) and a market order has no limit
+                    self._execute(book, order, price, qty, False, at_open)
                     budget = None if budget is None else budget - qty
                 # A market order meets only its first bar, so it came here OPEN and is now
                 # FILLED, PARTIALLY_FILLED or still OPEN: live unless FILLED (is_live, cheaper)

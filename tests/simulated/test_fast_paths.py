@@ -5,8 +5,9 @@ Fast paths under test: the untaxed fee schedule (``FeeSchedule.untaxed``), price
 through ``SymbolRules.round_price``, the incremental quick-reject summary
 (``PairBook.note_new`` and the skipped ``reindex`` after market-only bars), the idle fault
 plan (``FaultInjector.idle``), the pair memo by identity, the cached bar close in
-``now()``, the spread-free reference price of ``submit`` and the untaxed arithmetic of
-``MatchingEngine.fill``. Whole-exchange equivalence of the idle fast path is in ``test_properties``.
+``now()``, the spread-free reference price of ``submit``, the untaxed arithmetic of
+``MatchingEngine.fill`` and the market fills ``on_bar`` executes without ``fill``'s checks.
+Whole-exchange equivalence of the idle fast path is in ``test_properties``.
 """
 
 from __future__ import annotations
@@ -263,3 +264,64 @@ def test_spread_free_reference_is_the_touch_price(
         order = ex._by_id[ack.exchange_order_id]
         seen.append(repr((order.cap_price, order.lock_remaining, ex.balances())))
     assert seen[0] == seen[1]
+
+
+class CheckedEngine(MatchingEngine):
+    """Sends every execution through ``fill`` (its checks, then ``_execute``) and counts them."""
+
+    def __init__(self, wallet: Wallet, fees: FeeSchedule, slippage: Decimal) -> None:
+        super().__init__(wallet, fees, slippage)
+        self.checked = 0
+        self._checking = False
+
+    def _execute(self, book, order, price, qty, maker, at):  # type: ignore[no-untyped-def]
+        if self._checking:  # called back by fill(), its checks passed
+            return super()._execute(book, order, price, qty, maker, at)
+        self._checking = True
+        try:
+            self.checked += 1
+            return self.fill(book, order, price, qty, maker, at)
+        finally:
+            self._checking = False
+
+
+@given(
+    side=st.sampled_from(Side),
+    qty=st.sampled_from(["0.002", "0.5", "1", "3.75"]),
+    slippage=st.sampled_from(["0", "5", "25", "499"]),
+    band=st.sampled_from(["0", "1", "10", "500"]),
+    participation=st.sampled_from([None, "0.001", "0.01", "0.5", "1"]),
+    move=st.sampled_from(["0.9", "0.999", "1", "1.001", "1.1"]),
+    volume=st.sampled_from(["0", "0.1", "2", "100"]),
+)
+def test_market_fills_of_on_bar_meet_the_checks_of_fill(
+    side: Side,
+    qty: str,
+    slippage: str,
+    band: str,
+    participation: str | None,
+    move: str,
+    volume: str,
+) -> None:
+    """``on_bar`` executes a market order's fill without ``fill``'s checks, which it knows to
+    hold. The same market with every execution checked: no check fails, the same result."""
+
+    def play(checked: bool) -> tuple[str, int]:
+        ex = exchange(
+            {"TRY": "100000000", "BTC": "100"},
+            fees=FeeSchedule(maker_bps="10", taker_bps="20", tax_ratio="0.2"),
+            slippage_bps=slippage,
+            market_band_bps=band,
+            participation=participation,
+        )
+        if checked:
+            ex._engine = CheckedEngine(ex._wallet, ex._fees, ex._slippage)
+        ex.on_bar(flat(0, 100_000))
+        ex.submit(market("m", side, qty))
+        opened = Decimal(100_000) * Decimal(move)
+        ex.on_bar(bar(1, opened, opened * 2, opened / 2, opened, volume))
+        fills = ex.all_fills(BTCTRY)
+        seen = repr((fills, ex.all_orders(BTCTRY), ex.balances()))
+        return seen, getattr(ex._engine, "checked", len(fills))
+
+    assert play(checked=True) == play(checked=False)
