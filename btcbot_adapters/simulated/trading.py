@@ -128,12 +128,9 @@ class TradingDesk:
                 f"client order id {client_id} already used",
                 code=RejectCode.DUPLICATE_CLIENT_ORDER_ID,
             )
-        side, order_type, price, quantity = (
-            request.side,
-            request.order_type,
-            request.price,
-            request.quantity,
-        )
+        # two pairs, not one 4-tuple: more than three names build and unpack a tuple
+        side, order_type = request.side, request.order_type
+        price, quantity = request.price, request.quantity
         buy = side is BUY
         quotes = not self._bars_mode
         if quotes:
@@ -225,8 +222,11 @@ class TradingDesk:
         out: list[ExchangeOrder] = []
         books = self._books
         for pair in pairs:
-            book = books.get(pair)
-            if book is not None and book.live:
+            try:  # (a subscript costs less than .get() for the traded pairs)
+                book = books[pair]
+            except KeyError:
+                continue
+            if book.live:
                 out += [o.view() for o in book.live]  # views are cached per order
         return out
 
@@ -253,7 +253,10 @@ class TradingDesk:
         """Fills of ``pair`` after ``cursor`` (the count of fills already read, as text), oldest
         first, at most ``fill_page_size``; the returned cursor continues after the page."""
         fault = None if self.faults.idle() else self.faults.for_call(Operation.FILLS)
-        book = self._book(pair)
+        try:  # a subscript, and _book (its error) only for a pair not traded here
+            book = self._books[pair]
+        except KeyError:
+            book = self._book(pair)
         if fault is None:
             return book.page_after(cursor, self._page)
         start, page = book.fill_page(cursor, self._page)
