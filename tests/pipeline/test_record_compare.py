@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from btcbot_core.pipeline.record import capital_moved, same_risk
 from btcbot_core.state import CapitalState, RiskMode, RiskState
@@ -55,6 +57,31 @@ def test_the_same_state_at_another_time_is_the_same() -> None:
 def test_a_change_of_any_other_field_is_a_change(name: str) -> None:
     moved = attrs.evolve(BASE, **{name: CHANGES[name]})
     assert not same_risk(BASE, moved) and not same_risk(moved, BASE)
+
+
+#: Each compared field either BASE's value (also as an equal, distinct object) or CHANGES'.
+_EITHER: dict[str, Any] = {
+    name: st.sampled_from([getattr(BASE, name), CHANGES[name]]) for name in CHANGES
+}
+_EITHER["equity_high_water_mark"] = st.sampled_from(
+    [BASE.equity_high_water_mark, Decimal("100.50"), CHANGES["equity_high_water_mark"]]
+)
+
+
+@given(
+    st.fixed_dictionaries(_EITHER),
+    st.fixed_dictionaries(_EITHER),
+    st.sampled_from([None, T0, datetime(2024, 1, 5, tzinfo=UTC)]),
+)
+def test_same_risk_is_equality_of_every_field_but_updated_at(
+    a_fields: dict[str, Any], b_fields: dict[str, Any], b_updated: datetime | None
+) -> None:
+    # same_risk compares the fields that usually move first: it must agree with
+    # comparing them all, whichever of them differ.
+    a = RiskState(**a_fields, updated_at=T0)
+    b = RiskState(**b_fields, updated_at=b_updated)
+    expected = all(getattr(a, name) == getattr(b, name) for name in CHANGES)
+    assert same_risk(a, b) is expected and same_risk(b, a) is expected
 
 
 def test_capital_moves_unless_it_is_absent_or_equal_to_the_stored_state() -> None:
