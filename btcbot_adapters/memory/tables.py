@@ -167,9 +167,15 @@ class InMemoryDatabase:
             state = self.state
             orders = work.orders
             if orders is not None:
-                state.orders.update(orders)
+                # Each order is stored by the loop that walks them anyway (for live_ids),
+                # not by a dict.update call (a METH_VARARGS call: an argument tuple built
+                # and unpacked); with the cycles' store below, about 750 fewer instructions
+                # a commit in a replay of the bench's commits. The parts without such a loop
+                # keep their update calls: a new loop costs more (about 700 a commit).
+                state_orders = state.orders
                 live_ids = state.live_ids
                 for cid, order in orders.items():
+                    state_orders[cid] = order
                     if order.status in TERMINAL_STATUSES:  # OrderStatus.is_terminal, no call
                         live_ids.pop(cid, None)
                     else:
@@ -179,9 +185,10 @@ class InMemoryDatabase:
                 del work.order_events
             cycles = work.cycles
             if cycles is not None:
-                state.cycles.update(cycles)
+                state_cycles = state.cycles
                 run_last = state.run_last
-                for record in cycles.values():
+                for key, record in cycles.items():
+                    state_cycles[key] = record  # (as the orders: no dict.update call)
                     best = run_last.get(record.run_id)
                     if best is None or record.cycle > best.cycle:
                         run_last[record.run_id] = record
