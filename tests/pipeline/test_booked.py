@@ -35,3 +35,25 @@ def test_reset_empties_every_part_and_the_written_counters() -> None:
         assert not part
     assert (booked.events_written, booked.fills_written, booked.history_written) == (0, 0, 0)
     assert not booked.pending
+
+
+def test_reset_clears_every_container_slot() -> None:
+    """reset() clears the tuple of containers built once: it must hold every container the
+    record has (a part added later and left out of it would leak into the next cycle)."""
+    booked = Booked()
+    containers = [
+        getattr(booked, name)
+        for name in Booked.__slots__
+        if name != "_parts" and isinstance(getattr(booked, name), list | dict | set)
+    ]
+    assert len(containers) == 10
+    assert sorted(map(id, containers)) == sorted(map(id, booked._parts))
+    for part in containers:  # each used alone is cleared
+        if isinstance(part, dict):
+            part["x"] = 1
+        elif isinstance(part, list):
+            part.append(1)
+        else:
+            part.add(1)
+        booked.reset()
+        assert not part
