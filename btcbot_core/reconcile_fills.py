@@ -18,7 +18,7 @@ from datetime import datetime
 
 from btcbot_core.decisions import Reason
 from btcbot_core.errors import OrderStateError
-from btcbot_core.orders import PLANNED, UNKNOWN, Fill, Order
+from btcbot_core.orders import PLANNED, TERMINAL_STATUSES, UNKNOWN, Fill, Order
 from btcbot_core.pair import Pair
 from btcbot_core.reconcile_plan import (
     BY_COID,
@@ -129,7 +129,8 @@ def reconcile_one_fill(order: Order, fill: Fill, now: datetime) -> ReconcilePlan
         after = order.apply_fill(fill)
     except OrderStateError:
         return None
-    if not after.status.is_terminal or not changed(order, after):
+    # (the set itself, not the is_terminal property: a property read is a Python call)
+    if after.status not in TERMINAL_STATUSES or not changed(order, after):
         return None
     reasons = (fill_applied(after, fill),)
     return ReconcilePlan(

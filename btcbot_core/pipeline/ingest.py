@@ -23,7 +23,7 @@ from btcbot_core.ledger_events import (
     fill_key,
 )
 from btcbot_core.money import ONE, ZERO
-from btcbot_core.orders import Fill, Order, OrderStatus, Side
+from btcbot_core.orders import TERMINAL_STATUSES, Fill, Order, OrderStatus, Side
 from btcbot_core.pair import Pair
 from btcbot_core.pipeline.session import CycleSession
 from btcbot_core.ports import ExchangeOrder, TradingPort, UnitOfWork
@@ -125,7 +125,8 @@ def order_changed(session: CycleSession, booked: Booked, order: Order, keep: boo
     """
     booked.orders[order.client_order_id] = order
     booked.unwritten_orders.add(order.client_order_id)
-    if order.status.is_terminal and not keep:
+    # (the set itself, not the is_terminal property: a property read is a Python call)
+    if order.status in TERMINAL_STATUSES and not keep:
         session.live_orders.pop(order.client_order_id, None)
     else:
         session.live_orders[order.client_order_id] = order
@@ -300,9 +301,12 @@ def book_fills(
             booked.fills.append(fill)
             key = (fill.pair, fill.side)
             last = session.last_order_at.get(key)
-            session.last_order_at[key] = (
-                fill.timestamp if last is None else max(last, fill.timestamp)
-            )
+            # max(last, fill.timestamp) as a comparison (the first on a tie, as max returns):
+            # the builtin costs about 1,300 instructions more on two aware datetimes
+            at = fill.timestamp
+            if last is not None and not at > last:
+                at = last
+            session.last_order_at[key] = at
 
 
 def _book_with_shortfall(

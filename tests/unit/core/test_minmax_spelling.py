@@ -1,7 +1,7 @@
 """``max``/``min`` keep their first argument on a tie, which matters for a Decimal (``0``
 and ``0E-8`` are equal but print differently) and a datetime (one instant in two zones).
-``Order.apply_fill`` spells its ``max`` as a comparison (the builtin costs about 70 ns more,
-on every fill), and the capital checkpoint and profit split must give exactly the results
+``Order.apply_fill`` and ``book_fills`` (a pair and side's last order time) spell their
+``max`` as a comparison (the builtin costs about 70 ns more, on every fill), and the capital checkpoint and profit split must give exactly the results
 of their ``max``/``min`` formulas; this holds both to the builtins' exact results, digits,
 exponent and zone included. (The allocation budget's headroom is only compared, then
 rounded to 0.01, so a tie there cannot show.)"""
@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from types import SimpleNamespace
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from btcbot_core.ledger import Ledger
+from btcbot_core.ledger_events import DepositEvent
 from btcbot_core.money import ZERO
 from btcbot_core.orders import Fill, Order, OrderRequest, Side
 from btcbot_core.pair import Pair
+from btcbot_core.pipeline.ingest import Booked, book_fills
+from btcbot_core.reconcile_plan import ReconcilePlan
 from btcbot_core.self_financing import (
     SPLIT_QUANTUM,
     SelfFinancingParams,
@@ -80,4 +85,26 @@ def test_a_fill_moves_updated_at_as_max_does(
     fill = Fill("f1", "x1", "c1", pair, Side.BUY, D1, D1, ZERO, "TRY", filled)
     got = order.apply_fill(fill).updated_at
     expected = max(placed, filled)
+    assert got == expected and got.tzinfo is expected.tzinfo
+
+
+@given(_AWARE, _AWARE, st.booleans(), st.booleans())
+@example(_T, _T, True, True)  # the same instant spelled in another zone: max keeps the first
+def test_a_booked_fill_moves_last_order_at_as_max_does(
+    before: datetime, filled: datetime, other: bool, known: bool
+) -> None:
+    # book_fills keeps max(last, fill.timestamp) per pair and side, written as a comparison
+    if other:
+        filled = filled.astimezone(timezone(timedelta(hours=3)))
+    pair = Pair("BTC", "TRY")
+    ledger = Ledger()
+    ledger.apply(DepositEvent("d1", _T, "TRY", Decimal(10)))
+    last = {(pair, Side.BUY): before} if known else {}
+    session = SimpleNamespace(
+        marks={}, ledger=ledger, restored_from_snapshot=False, last_order_at=dict(last)
+    )
+    fill = Fill("f1", "x1", "c1", pair, Side.BUY, D1, D1, ZERO, "TRY", filled)
+    book_fills(session, Booked(), ReconcilePlan(fills_to_ingest=(fill,)), None)  # type: ignore[arg-type]
+    got = session.last_order_at[(pair, Side.BUY)]
+    expected = max(before, filled) if known else filled
     assert got == expected and got.tzinfo is expected.tzinfo
