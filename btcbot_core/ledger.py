@@ -166,7 +166,6 @@ class Ledger:
             hwm = equity
             if raise_high:
                 self.high_water_mark = equity
-        drawdown = hwm - equity
         # Positional, in field order (pinned by a test): keywords cost a third more here,
         # and this runs every cycle.
         return Valuation(
@@ -178,9 +177,7 @@ class Ledger:
             self.fees,
             self.net_deposits,
             self.turnover,
-            hwm,
-            drawdown,
-            drawdown / hwm if hwm > ZERO else ZERO,  # drawdown_ratio
+            hwm,  # high_water_mark (drawdown and its ratio are derived when read)
         )
 
     def revalue(self, marks: Mapping[str, Decimal]) -> Valuation:

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import attrs
 
+from btcbot_core.money import ZERO
+
 
 class CostMethod(enum.StrEnum):
     FIFO = "FIFO"
@@ -37,7 +39,12 @@ class Position:
 # field through object.__setattr__; a dict-backed one is built in about 60 % of the time.
 @attrs.frozen(slots=False)
 class Valuation:
-    """The ledger valued at a set of marks (all TRY)."""
+    """The ledger valued at a set of marks (all TRY).
+
+    ``drawdown`` and ``drawdown_ratio`` are derived from ``high_water_mark`` and ``equity``
+    when read: a valuation is built every cycle and its drawdown ratio (a division, about a
+    tenth of the valuation's cost) is read only by reports.
+    """
 
     cash: Decimal
     positions_value: Decimal
@@ -48,8 +55,18 @@ class Valuation:
     net_deposits: Decimal
     turnover: Decimal
     high_water_mark: Decimal
-    drawdown: Decimal
-    drawdown_ratio: Decimal
+
+    @property
+    def drawdown(self) -> Decimal:
+        """``high_water_mark − equity`` (TRY, unrounded; zero at a new high)."""
+        return self.high_water_mark - self.equity
+
+    @property
+    def drawdown_ratio(self) -> Decimal:
+        """``drawdown / high_water_mark`` (unrounded, under the caller's decimal context);
+        zero while the high-water mark is not positive."""
+        hwm = self.high_water_mark
+        return (hwm - self.equity) / hwm if hwm > ZERO else ZERO
 
 
 @attrs.frozen

@@ -185,7 +185,7 @@ class _Cycle(CycleStages):
             marks = {**s.marks, **{a: ledger.position(a).average_cost or ZERO for a in unpriced}}
             valuation = ledger.valuation(marks)
         else:
-            valuation = ledger.revalue(marks)
+            valuation = ledger.valuation(marks, True)  # revalue(), without its call
         if timed:
             self._lap("reconcile")
         capital = s.capital

@@ -193,8 +193,12 @@ def _outcome(o: IntentOutcome) -> dict[str, object]:
     }
 
 
+#: The report's ledger keys: the valuation's fields, then the drawdown it derives.
+_VALUATION_KEYS = (*attrs.fields_dict(Valuation), "drawdown", "drawdown_ratio")
+
+
 def _valuation(v: Valuation) -> dict[str, str]:
-    return {name: str(getattr(v, name)) for name in attrs.fields_dict(Valuation)}
+    return {name: str(getattr(v, name)) for name in _VALUATION_KEYS}
 
 
 __all__ = [

@@ -151,8 +151,6 @@ def test_hot_value_objects_keep_the_field_order_their_builders_rely_on() -> None
         "net_deposits",
         "turnover",
         "high_water_mark",
-        "drawdown",
-        "drawdown_ratio",
     ]
     assert names(CycleReport) == [
         "run_id",

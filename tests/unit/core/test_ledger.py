@@ -18,6 +18,7 @@ from btcbot_core import (
     Side,
     WithdrawalEvent,
 )
+from btcbot_core.ledger import Valuation
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 BTCTRY = Pair("BTC", "TRY")
@@ -174,6 +175,21 @@ def test_high_water_mark_and_drawdown() -> None:
     assert ledger.high_water_mark == D("1500")
     assert ledger.valuation({"BTC": D("100")}, True).drawdown == D("500")
     assert ledger.high_water_mark == D("1500")
+
+
+def test_drawdown_is_derived_from_the_high_water_mark_and_equity() -> None:
+    def valuation(equity: str, hwm: str) -> Valuation:
+        zero = D(0)
+        return Valuation(D(equity), zero, D(equity), zero, zero, zero, zero, zero, D(hwm))
+
+    below = valuation("900", "1100")
+    assert below.drawdown == D("200")
+    assert below.drawdown_ratio == D("200") / D("1100")
+    at_high = valuation("1100", "1100")
+    assert at_high.drawdown == 0 and at_high.drawdown_ratio == 0
+    assert valuation("0", "0").drawdown_ratio == 0  # no high yet: no ratio, no error
+    # derived, so equal valuations have equal drawdowns (and the fields alone decide ==)
+    assert below == valuation("900", "1100")
 
 
 def test_a_failed_revalue_leaves_the_high_water_mark() -> None:

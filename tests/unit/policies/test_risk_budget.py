@@ -474,7 +474,6 @@ def test_market_facts_and_build_risk_inputs() -> None:
         cash=Decimal(4000), positions_value=Decimal(6000), equity=Decimal(10_000),
         realized_pnl=Decimal(-12), unrealized_pnl=Decimal(0), fees=Decimal(0),
         net_deposits=Decimal(10_000), turnover=Decimal(0), high_water_mark=Decimal(10_000),
-        drawdown=Decimal(0), drawdown_ratio=Decimal(0),
     )  # fmt: skip
     built = build_risk_inputs(
         valuation=valuation, loss_streak=1,
