@@ -16,6 +16,7 @@ from btcbot_core.degrade import (
     detect_anomalies,
     update_degrade,
 )
+from btcbot_core.errors import ValidationError
 from btcbot_core.ledger import Valuation
 from btcbot_core.market import MarketSnapshot
 from btcbot_core.money import ONE, ZERO
@@ -86,13 +87,15 @@ def assess_risk(
     plan: ReconcilePlan | None,
     now: datetime,
     cycle: int,
-    exchange_totals: Callable[[], Mapping[str, Decimal]],
+    exchange_totals: Callable[[], Mapping[str, Decimal]] | None,
     marks: Mapping[str, Decimal] | None = None,
 ) -> Assessment:
     """Risk budget then degrade ladder (each leaves the other's fields of the state alone).
 
     ``marks`` (TRY per unit) default to the session's market marks; the cycle passes
     cost-price stand-ins for holdings it could not price (and then blocks new orders).
+    ``exchange_totals`` reads the exchange balances (total per asset) for the degrade
+    ladder's divergence check: required when the profile runs the ladder, else unused.
 
     Reasons are reported only when a mode is, or was, not NORMAL: a calm cycle says nothing.
     """
@@ -129,6 +132,11 @@ def assess_risk(
         every = profile.divergence_every
         divergence = None
         if every and cycle % every == 0:
+            if exchange_totals is None:
+                raise ValidationError(
+                    f"profile {profile.name!r} runs the degrade ladder: assess_risk needs "
+                    "exchange_totals"
+                )
             divergence = balance_divergence(
                 session.ledger.balances(), exchange_totals(), marks or session.marks
             )

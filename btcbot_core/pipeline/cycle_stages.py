@@ -1,7 +1,8 @@
 """The cycle's order stages: cancels, and submits recorded before they are sent.
 
-Kept apart from :mod:`btcbot_core.pipeline.cycle` for size; :class:`CycleStages` is the base
-of the cycle's working memory and reads its fields (declared here, slotted there).
+Kept apart from :mod:`btcbot_core.pipeline.cycle` for size. The cycle builds a
+:class:`CycleStages` only when its strategy proposed a cancel or an order: a quiet cycle
+needs none of this working memory.
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ if TYPE_CHECKING:
 
 
 class CycleStages:
-    """The cancel and submit stages of one cycle (a base of the cycle's working memory)."""
+    """The cancel and submit stages of one cycle, and what they produce: the intents'
+    outcomes and the pairs with a cancel attempted."""
 
-    __slots__ = ()
+    __slots__ = ("booked", "cancel_pairs", "now", "outcomes", "ports", "s")
 
-    # the cycle's fields these stages read and write (slots of the subclass)
-    ports: CyclePorts
-    s: CycleSession
-    now: datetime
-    booked: Booked
-    outcomes: list[IntentOutcome]
-    #: pairs with a cancel attempted this cycle (no replacement until it is confirmed)
-    cancel_pairs: set[Pair]
+    def __init__(
+        self, ports: CyclePorts, session: CycleSession, now: datetime, booked: Booked
+    ) -> None:
+        self.ports = ports
+        self.s = session
+        self.now = now
+        self.booked = booked
+        self.outcomes: list[IntentOutcome] = []
+        #: pairs with a cancel attempted this cycle (no replacement until it is confirmed)
+        self.cancel_pairs: set[Pair] = set()
 
     def cancel(
         self, cancels: tuple[CancelIntent, ...]
