@@ -83,7 +83,6 @@ class _Store:
         return unit.work or unit.current()
 
     def _write(self) -> Working:
-        """The unit's overlay, marked written (the hot paths inline it: one call fewer)."""
         unit = self._unit
         work = unit.work or unit.current()
         work.dirty = True
@@ -247,9 +246,7 @@ class InMemoryFillStore(_Store):
         return self._state.cursors.get(pair)
 
     def set_cursor(self, pair: Pair, cursor: str | None) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.dirty = True
+        work = self._write()
         if cursor is None:  # a deletion: publish folds it in with the rare parts
             value: object = DELETED
             work.rare = True
@@ -299,10 +296,7 @@ class InMemoryCapitalStore(_Store):
         return self._state.capital if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: CapitalState) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.capital = state
-        work.dirty = True
+        self._write().capital = state
 
 
 class InMemoryRiskStore(_Store):
@@ -311,10 +305,7 @@ class InMemoryRiskStore(_Store):
         return self._state.risk if pending is UNSET else pending  # type: ignore[return-value]
 
     def save(self, state: RiskState) -> None:
-        unit = self._unit
-        work = unit.work or unit.current()
-        work.risk = state
-        work.dirty = True
+        self._write().risk = state
 
 
 class InMemoryParameterStore(_Store):
