@@ -245,85 +245,85 @@ def _run(ports: CyclePorts, s: CycleSession, now: datetime) -> CycleReport:
     intents = proposal.intents
     if proposal.cancels or intents:
         stages = CycleStages(ports, s, now, booked)
-    if proposal.cancels:
-        assert stages is not None
-        cancelled, cancel_blocked = stages.cancel(proposal.cancels)
-    if intents:
-        assert stages is not None
-        plan_blocked = plan.blocked_pairs if plan is not None else ()
-        # The usual shape: one intent in normal mode, on a pair nothing blocks (screen's
-        # own test, asked without building screen's sets and result).
-        one = (
-            sole_unscreened(intents, risk.mode, booked.blocked, plan_blocked, stages.cancel_pairs)
-            if SINGLE_INTENT_PATH
-            else None
-        )
-        if one is not None:
-            kept: tuple[OrderIntent, ...] = intents
-            needs_cash = one.side is BUY
-        else:
-            # A pair with a cancel this cycle gets no new order until the exchange has
-            # confirmed it next cycle: a cancel can lose the race to a fill (or be
-            # refused), and a replacement beside a still-working order would double the
-            # exposure.
-            screened = screen(
-                intents,
-                risk.mode,
-                frozenset(booked.blocked).union(plan_blocked),
-                frozenset(stages.cancel_pairs),
+        if proposal.cancels:
+            cancelled, cancel_blocked = stages.cancel(proposal.cancels)
+        if intents:
+            plan_blocked = plan.blocked_pairs if plan is not None else ()
+            # The usual shape: one intent in normal mode, on a pair nothing blocks (screen's
+            # own test, asked without building screen's sets and result).
+            one = (
+                sole_unscreened(
+                    intents, risk.mode, booked.blocked, plan_blocked, stages.cancel_pairs
+                )
+                if SINGLE_INTENT_PATH
+                else None
             )
-            stages.outcomes.extend(screened.stopped)
-            kept, needs_cash = screened.kept, screened.needs_cash
-        positions = ledger.positions()  # (cached per ledger event count)
-        cash = None
-        deployed = ZERO
-        if profile.allocation and needs_cash:
-            cash = ledger.cash - reserved
-            if profile.foreign_activity:
-                # The exchange's free TRY also reflects what others locked or spent.
-                if balances is None:
-                    balances = _Balances(ports.account)
-                balances.totals()
-                cash = min(balances.free_try, cash)
-            # What is held plus what resting buys have promised: read only when there
-            # is cash to allocate (decide reads deployed_try only then).
-            held = ZERO
-            marks_get = s.marks.get
-            for asset, position in positions.items():
-                held = held + position.quantity * marks_get(asset, ZERO)
-            deployed = reserved + held
-        # Positional, in field order (pinned by a test): keywords cost more.
-        inputs = DecideInputs(
-            now,
-            params.run_id,
-            cycle,
-            s.rules,
-            {p: s.marks[p.base] for p in params.pairs if p.base in s.marks},  # marks
-            positions,
-            tuple(s.live_orders.values()),  # live_orders
-            s.last_order_at,
-            params.allocation if profile.allocation else None,  # allocation
-            params.risk_policy,
-            cash,
-            None if capital is None else capital.trading_capital,  # trading_capital
-            deployed,  # deployed_try
-            risk.multiplier,
-        )
-        request = None if one is None else decide_single(one, inputs)
-        if request is not None and one is not None:
-            if laps is not None:
-                laps.lap("decide")
-            submitted = stages.submit(
-                (request,), {request.client_order_id: one}, capital, risk.state
+            if one is not None:
+                kept: tuple[OrderIntent, ...] = intents
+                needs_cash = one.side is BUY
+            else:
+                # A pair with a cancel this cycle gets no new order until the exchange has
+                # confirmed it next cycle: a cancel can lose the race to a fill (or be
+                # refused), and a replacement beside a still-working order would double the
+                # exposure.
+                screened = screen(
+                    intents,
+                    risk.mode,
+                    frozenset(booked.blocked).union(plan_blocked),
+                    frozenset(stages.cancel_pairs),
+                )
+                stages.outcomes.extend(screened.stopped)
+                kept, needs_cash = screened.kept, screened.needs_cash
+            positions = ledger.positions()  # (cached per ledger event count)
+            cash = None
+            deployed = ZERO
+            if profile.allocation and needs_cash:
+                cash = ledger.cash - reserved
+                if profile.foreign_activity:
+                    # The exchange's free TRY also reflects what others locked or spent.
+                    if balances is None:
+                        balances = _Balances(ports.account)
+                    balances.totals()
+                    cash = min(balances.free_try, cash)
+                # What is held plus what resting buys have promised: read only when there
+                # is cash to allocate (decide reads deployed_try only then).
+                held = ZERO
+                marks_get = s.marks.get
+                for asset, position in positions.items():
+                    held = held + position.quantity * marks_get(asset, ZERO)
+                deployed = reserved + held
+            # Positional, in field order (pinned by a test): keywords cost more.
+            inputs = DecideInputs(
+                now,
+                params.run_id,
+                cycle,
+                s.rules,
+                {p: s.marks[p.base] for p in params.pairs if p.base in s.marks},  # marks
+                positions,
+                tuple(s.live_orders.values()),  # live_orders
+                s.last_order_at,
+                params.allocation if profile.allocation else None,  # allocation
+                params.risk_policy,
+                cash,
+                None if capital is None else capital.trading_capital,  # trading_capital
+                deployed,  # deployed_try
+                risk.multiplier,
             )
-        else:
-            # (one intent that decide_single refused: decide's own shortcut would only
-            # refuse it again)
-            decision = (decide if one is None else decide_all)(kept, inputs)
-            stages.outcomes.extend(decision.dropped)
-            if laps is not None:
-                laps.lap("decide")
-            submitted = stages.submit(decision.approved, decision.source, capital, risk.state)
+            request = None if one is None else decide_single(one, inputs)
+            if request is not None and one is not None:
+                if laps is not None:
+                    laps.lap("decide")
+                submitted = stages.submit(
+                    (request,), {request.client_order_id: one}, capital, risk.state
+                )
+            else:
+                # (one intent that decide_single refused: decide's own shortcut would only
+                # refuse it again)
+                decision = (decide if one is None else decide_all)(kept, inputs)
+                stages.outcomes.extend(decision.dropped)
+                if laps is not None:
+                    laps.lap("decide")
+                submitted = stages.submit(decision.approved, decision.source, capital, risk.state)
     if laps is not None:
         laps.lap("execute")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import attrs
+import pytest
 
+from btcbot_core.errors import ValidationError
 from btcbot_core.money import ONE
 from btcbot_core.pipeline.assess import assess_risk
 from btcbot_core.pipeline.market_read import read_market
@@ -72,3 +74,24 @@ def test_the_session_keeps_one_calm_check_per_parameters_object() -> None:
     assess(h, looser)
     assert h.session.calm_check is not check
     assert h.session.calm_check.params is looser.risk_budget  # type: ignore[union-attr]
+
+
+def test_the_degrade_ladder_needs_the_exchange_balances() -> None:
+    """A profile with the degrade ladder reads the exchange balances for its divergence
+    check: assess_risk without a reader names what is missing; the backtest profile (no
+    ladder) never reads them."""
+    h = Harness()  # stage7: the degrade ladder, a divergence check every cycle
+    h.cycle(1_000_000, 1_001_000)
+    s = h.session
+    market = read_market(h.exchange, s, s.cycle + 1, h.now)
+    valuation = s.ledger.valuation(s.marks)
+    with pytest.raises(ValidationError, match="'stage7' runs the degrade ladder"):
+        assess_risk(s, market, valuation, None, h.now, s.cycle + 1, None)
+    calm = calm_harness()
+    calm.quote(1_000_000, 1_001_000)
+    cs = calm.session
+    calm_market = read_market(calm.exchange, cs, cs.cycle + 1, calm.now)
+    result = assess_risk(
+        cs, calm_market, cs.ledger.valuation(cs.marks), None, calm.now, cs.cycle + 1, None
+    )
+    assert result.mode is RiskMode.NORMAL
