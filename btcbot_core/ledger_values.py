@@ -66,7 +66,7 @@ class Valuation:
         """``drawdown / high_water_mark`` (unrounded, under the caller's decimal context);
         zero while the high-water mark is not positive."""
         hwm = self.high_water_mark
-        return (hwm - self.equity) / hwm if hwm > ZERO else ZERO
+        return self.drawdown / hwm if hwm > ZERO else ZERO
 
 
 @attrs.frozen

@@ -132,21 +132,26 @@ class _Laps:
 class _Balances:
     """The exchange balances of one cycle, fetched at most once (built when first needed)."""
 
-    __slots__ = ("_account", "_totals", "free_try")
+    __slots__ = ("_account", "_free_try", "_totals")
 
     def __init__(self, account: AccountPort) -> None:
         self._account = account
         self._totals: dict[str, Decimal] | None = None
-        self.free_try = ZERO
+        self._free_try = ZERO
 
     def totals(self) -> Mapping[str, Decimal]:
-        """Total per asset; also sets ``free_try`` (the free TRY balance)."""
+        """Total per asset."""
         if self._totals is None:
             got = self._account.balances()
             self._totals = {asset: b.total for asset, b in got.items()}
             cash = got.get(VALUATION_ASSET)
-            self.free_try = ZERO if cash is None else cash.free
+            self._free_try = ZERO if cash is None else cash.free
         return self._totals
+
+    def free_try(self) -> Decimal:
+        """The free TRY balance (from the same read as :meth:`totals`)."""
+        self.totals()
+        return self._free_try
 
 
 def _run(ports: CyclePorts, s: CycleSession, now: datetime) -> CycleReport:
@@ -281,10 +286,8 @@ def _run(ports: CyclePorts, s: CycleSession, now: datetime) -> CycleReport:
                 cash = ledger.cash - reserved
                 if profile.foreign_activity:
                     # The exchange's free TRY also reflects what others locked or spent.
-                    if balances is None:
-                        balances = _Balances(ports.account)
-                    balances.totals()
-                    cash = min(balances.free_try, cash)
+                    assert balances is not None  # built for every foreign_activity profile
+                    cash = min(balances.free_try(), cash)
                 # What is held plus what resting buys have promised: read only when there
                 # is cash to allocate (decide reads deployed_try only then).
                 held = ZERO
