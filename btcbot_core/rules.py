@@ -187,17 +187,17 @@ class SymbolRules:
         qprice = None if price is None else self.round_price(price, side)
         if qty > ZERO:
             qqty = self.round_qty(qty)
-            if qqty == ZERO:
+            if not qqty:  # (a Decimal is false exactly when it == 0: no ~300-instruction compare)
                 zero_qty = RuleViolation(
                     ViolationCode.ROUNDS_TO_ZERO,
                     f"quantity {qty} rounds to 0 at step {self.qty_step}",
                 )
-                if price is not None and price > ZERO and qprice == ZERO:
+                if price is not None and price > ZERO and not qprice:
                     return qprice, qqty, (zero_qty, self._price_to_zero(price))
                 return qprice, qqty, (zero_qty,)
         else:
             qqty = qty
-        if price is not None and price > ZERO and qprice == ZERO:
+        if price is not None and price > ZERO and not qprice:
             return qprice, qqty, (self._price_to_zero(price),)
         return qprice, qqty, ()
 
@@ -257,7 +257,10 @@ class SymbolRules:
                     ViolationCode.NOT_TRADING, f"{self.pair} status is {self.status}, need TRADING"
                 )
             )
-        if qty <= ZERO:
+        # Read three times below: one Decimal comparison (~300 instructions) instead of three.
+        # (For a NaN it raises InvalidOperation, as `qty <= ZERO` did.)
+        positive = qty > ZERO
+        if not positive:
             out.append(RuleViolation(ViolationCode.NON_POSITIVE_QTY, f"quantity {qty} must be > 0"))
         elif (
             not on_grid
@@ -277,7 +280,7 @@ class SymbolRules:
                 )
             )
         min_qty, max_qty = self.min_qty, self.max_qty
-        if min_qty is not None and ZERO < qty < min_qty:
+        if min_qty is not None and positive and qty < min_qty:
             out.append(
                 RuleViolation(ViolationCode.QTY_BELOW_MIN, f"quantity {qty} < minimum {min_qty}")
             )
@@ -317,7 +320,7 @@ class SymbolRules:
                         "market order needs a reference price to check the minimum notional",
                     )
                 )
-        elif qty > ZERO and notional_price > ZERO and qty * notional_price < self.min_notional:
+        elif positive and notional_price > ZERO and qty * notional_price < self.min_notional:
             out.append(
                 RuleViolation(
                     ViolationCode.BELOW_MIN_NOTIONAL,

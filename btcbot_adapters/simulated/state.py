@@ -137,7 +137,8 @@ class SimOrder(FeeAccumulator):
         self.cap_price = cap_price
         self.fresh = True
         self.fill_count = 0
-        FeeAccumulator.__init__(self)
+        # FeeAccumulator.__init__, inlined (a Python call fewer on every order)
+        self.raw_fee = self.fee_paid = self.tax_paid = ZERO
         self.reason = ""
         self.viewed: ExchangeOrder | None = None
 
