@@ -28,6 +28,7 @@ the mark; the buffer is its slack).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Context, Decimal
 from typing import Final
@@ -93,6 +94,13 @@ class AllocationParams:
             check_range("TRY_CASH_MAX", self.try_cash_max, self.try_cash_target, None)
         check_range("ALLOCATION_FEE_BUFFER_BPS", self.fee_buffer_bps, 0, 1000)
 
+    @functools.cached_property
+    def fee_divisor(self) -> Decimal:
+        """``1 + ALLOCATION_FEE_BUFFER_BPS / 10,000``, what the investable amount is divided
+        by. Derived from frozen fields (it cannot go stale); kept because every buy's budget
+        divides by it and its two operations cost more than the division."""
+        return ONE + self.fee_buffer_bps / BPS_PER_UNIT
+
 
 def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
     """Cash buys may use before other bounds, in TRY rounded down to 0.01 (see module doc)."""
@@ -101,7 +109,9 @@ def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
         free = ZERO
     if params.try_cash_max > ZERO:
         free = min(free, params.try_cash_max - params.try_cash_target)
-    return _kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
+    # _kurus without its precision test: a quotient is already rounded to the context's
+    # precision, so that test always passes here.
+    return (free / params.fee_divisor).quantize(_CENT, ROUND_FLOOR)
 
 
 @attrs.frozen
@@ -149,11 +159,15 @@ def _budget(
                 )
     if size_multiplier == ZERO and why is None:
         why = Reason(AllocationCode.SIZE_MULTIPLIER_ZERO, "risk budget size multiplier is 0")
-    if budget is investable and size_multiplier == ONE:
-        # investable is already a kuruş value: × 1 then flooring to 0.01 gives it back
-        # (same value, same 0.01 exponent), so skip the product and the rounding.
-        return investable, why
-    return _kurus(budget * size_multiplier), why
+    if size_multiplier == ONE:
+        # × 1 gives the budget back (each bound is ZERO or an operation's result, already at
+        # the context's precision), so skip the product; investable is a kuruş value
+        # already (same value, same 0.01 exponent), so skip its flooring too.
+        if budget is investable:
+            return investable, why
+        return budget.quantize(_CENT, ROUND_FLOOR), why
+    # (a product, so _kurus's precision test would always pass: see investable_try)
+    return (budget * size_multiplier).quantize(_CENT, ROUND_FLOOR), why
 
 
 def allocate(
@@ -248,19 +262,23 @@ def keeps_whole(
     :func:`allocate`" (scaled, dropped or unpriced), not "dropped". Raises as it does on a
     bad ``size_multiplier``. The single-intent decision path uses it to skip the general
     walk's bookkeeping; a property test holds it to :func:`allocate`."""
-    check_range("size_multiplier", size_multiplier, ZERO, ONE)
+    if not ZERO <= size_multiplier <= ONE:  # check_range's test: its call costs more
+        check_range("size_multiplier", size_multiplier, ZERO, ONE)
     side = intent.side
     if side is SELL:
         return True
     if side is not BUY:
         return False
     budget = _budget(cash, params, trading_capital, deployed_try, size_multiplier)[0]
-    if intent.notional is not None:
-        return intent.notional <= budget
-    price = intent.price if intent.price is not None else (marks or {}).get(intent.pair)
-    if price is None or intent.quantity is None:
+    notional = intent.notional
+    if notional is not None:
+        return notional <= budget
+    quantity, price = intent.quantity, intent.price
+    if price is None:
+        price = (marks or {}).get(intent.pair)
+    if price is None or quantity is None:
         return False
-    return _multiply(intent.quantity, price) <= budget
+    return _multiply(quantity, price) <= budget
 
 
 def _no_room(

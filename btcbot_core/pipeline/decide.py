@@ -220,20 +220,24 @@ def decide_single(intent: OrderIntent, inputs: DecideInputs) -> OrderRequest | N
     if pair_rules is None:
         return None
     mark = marks.get(pair)
-    raw = _size(intent, pair_rules, mark) if intent.quantity is None else intent.quantity
-    if isinstance(raw, Reason):
-        return None
+    raw = intent.quantity
+    if raw is None:  # a notional intent: sized at its rounded price
+        sized = _size(intent, pair_rules, mark)
+        if isinstance(sized, Reason):
+            return None
+        raw = sized
     price, quantity, problems = pair_rules.quantize_checked(side, intent.price, raw, mark)
     if problems:
         return None
     order_id = client_order_id(inputs.run_id, inputs.cycle, pair, side, 0)
+    order_type = intent.order_type
     if not single_request_clears(
         order_id,
         pair,
         side,
         quantity,
         price,
-        intent.order_type,
+        order_type,
         now=inputs.now,
         marks=marks,
         positions=inputs.positions,
@@ -242,4 +246,4 @@ def decide_single(intent: OrderIntent, inputs: DecideInputs) -> OrderRequest | N
         params=inputs.risk_policy,
     ):
         return None
-    return OrderRequest(order_id, pair, side, quantity, price, intent.order_type)
+    return OrderRequest(order_id, pair, side, quantity, price, order_type)
