@@ -45,10 +45,16 @@ class AssetBook:
         """Give up ``qty`` units (at most :attr:`qty`: the caller checks); return the TRY
         cost that left the books."""
         if qty == self.qty:
+            # The whole holding: its whole cost leaves and the book is flat. (The quantity
+            # still subtracts, for the zero's exponent; the cost needs no arithmetic.)
             removed = self.cost
             if self.lots is not None:
                 self.lots.clear()
-        elif self.lots is None:
+            self.qty -= qty
+            self.cost = ZERO
+            self.position = None
+            return removed
+        if self.lots is None:
             removed = (self.cost * qty / self.qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
         else:
             removed = ZERO
