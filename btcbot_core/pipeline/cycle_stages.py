@@ -7,7 +7,7 @@ needs none of this working memory.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -95,18 +95,24 @@ class CycleStages:
             return ()
         planned = [Order.planned(r, self.now) for r in approved]
         recorded = commit_planned(self.ports.uow, s, self.booked, capital, risk_state, planned)
-        recorded_ids = {o.client_order_id for o in recorded}
-        for order in planned:
-            if order.client_order_id not in recorded_ids:
-                why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
-                intent = source[order.client_order_id]
-                self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
+        requests: Sequence[OrderRequest] = approved
+        if len(recorded) < len(planned):
+            # Some client order id was recorded already (every order recorded, the usual
+            # case, needs neither the set nor the map: then ``recorded`` is ``planned``,
+            # planned from ``approved`` in order, each id once).
+            recorded_ids = {o.client_order_id for o in recorded}
+            for order in planned:
+                if order.client_order_id not in recorded_ids:
+                    why = Reason("DUPLICATE_CLIENT_ORDER_ID", order.client_order_id)
+                    intent = source[order.client_order_id]
+                    self.outcomes.append(IntentOutcome(intent, Fate.DUPLICATE, (why,)))
+            by_id = {r.client_order_id: r for r in approved}
+            requests = [by_id[o.client_order_id] for o in recorded]
         s.capital, s.risk = capital, risk_state
         sent: list[str] = []
-        requests = {r.client_order_id: r for r in approved}
-        for order in recorded:
+        for order, request in zip(recorded, requests):
             cid = order.client_order_id
-            if self._send(order, requests[cid], source[cid]):
+            if self._send(order, request, source[cid]):
                 sent.append(cid)
         return tuple(sent)
 
