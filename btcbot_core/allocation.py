@@ -28,7 +28,6 @@ the mark; the buffer is its slack).
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Context, Decimal
 from typing import Final
@@ -94,13 +93,6 @@ class AllocationParams:
             check_range("TRY_CASH_MAX", self.try_cash_max, self.try_cash_target, None)
         check_range("ALLOCATION_FEE_BUFFER_BPS", self.fee_buffer_bps, 0, 1000)
 
-    @functools.cached_property
-    def fee_divisor(self) -> Decimal:
-        """``1 + ALLOCATION_FEE_BUFFER_BPS / 10,000``, what the investable amount is divided
-        by. Derived from frozen fields (it cannot go stale); kept because every buy's budget
-        divides by it and its two operations cost more than the division."""
-        return ONE + self.fee_buffer_bps / BPS_PER_UNIT
-
 
 def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
     """Cash buys may use before other bounds, in TRY rounded down to 0.01 (see module doc)."""
@@ -111,7 +103,7 @@ def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
         free = min(free, params.try_cash_max - params.try_cash_target)
     # _kurus without its precision test: a quotient is already rounded to the context's
     # precision, so that test always passes here.
-    return (free / params.fee_divisor).quantize(_CENT, ROUND_FLOOR)
+    return (free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT)).quantize(_CENT, ROUND_FLOOR)
 
 
 @attrs.frozen

@@ -24,7 +24,6 @@ returned); see ``bench/`` and the module's tests for the measured cost per bar.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -76,16 +75,10 @@ class SmaCrossParams:
         check_range("ORDER_TRY", self.order_try, 0, None, low_open=True)
         check_range("QTY_DECIMALS", self.qty_decimals, 0, 18)
 
-    @functools.cached_property
-    def entry_terms(self) -> tuple[int, int, Decimal]:
-        """The parameters' half of :func:`entry_quantity`, for :func:`entry_quantity_of`:
-        ``order_try × 10**qty_decimals`` as numerator and denominator, and
-        ``10**-qty_decimals``. Derived from frozen fields (it cannot go stale); kept because
-        every entry needs it and it costs about a third of the entry's sizing."""
-        return _entry_terms(self.order_try, self.qty_decimals)
 
-
-def _entry_terms(order_try: Decimal, decimals: int) -> tuple[int, int, Decimal]:
+def entry_terms(order_try: Decimal, decimals: int) -> tuple[int, int, Decimal]:
+    """The parameters' half of :func:`entry_quantity`, for :func:`entry_quantity_of`:
+    ``order_try × 10**decimals`` as numerator and denominator, and ``10**-decimals``."""
     onum, oden = order_try.as_integer_ratio()
     return onum * 10**decimals, oden, Decimal(1).scaleb(-decimals)
 
@@ -93,12 +86,12 @@ def _entry_terms(order_try: Decimal, decimals: int) -> tuple[int, int, Decimal]:
 def entry_quantity(order_try: Decimal, close: Decimal, decimals: int) -> Decimal:
     """``order_try / close`` rounded half-even to ``decimals`` places, computed exactly
     (integer arithmetic, independent of the decimal context)."""
-    return entry_quantity_of(_entry_terms(order_try, decimals), close)
+    return entry_quantity_of(entry_terms(order_try, decimals), close)
 
 
 def entry_quantity_of(terms: tuple[int, int, Decimal], close: Decimal) -> Decimal:
     """:func:`entry_quantity` with its parameters' half already computed
-    (:attr:`SmaCrossParams.entry_terms`)."""
+    (:func:`entry_terms`)."""
     scaled_num, oden, unit = terms
     num, den = close.as_integer_ratio()
     # order_try / close * 10**decimals = onum * 10**d * den / (oden * num)
@@ -128,6 +121,14 @@ class SmaCrossStrategy:
 
     def __init__(self, params: SmaCrossParams | None = None) -> None:
         self.params = params or SmaCrossParams()
+        # The parameters' half of every entry's sizing (about a third of its cost), kept with
+        # the parameters it was derived from. (Not a cached_property on SmaCrossParams: on a
+        # slotted attrs class that adds a __getattr__ hook, and every field read then costs
+        # about 360 instructions instead of 80.)
+        self._entry_terms = (
+            self.params,
+            entry_terms(self.params.order_try, self.params.qty_decimals),
+        )
         self._states: dict[Pair, _PairState] = {}
         # pair -> its state, or None when outside the universe (the universe's test, once)
         self._by_pair: dict[Pair, _PairState | None] = {}
@@ -251,7 +252,13 @@ class SmaCrossStrategy:
                         PairNote(pair, Reason(StrategyCode.ALREADY_LONG, f"holding {held}"))
                     )
                     continue
-                qty = entry_quantity_of(params.entry_terms, close)
+                terms = self._entry_terms
+                if terms[0] is not params:  # (params replaced since: derive them again)
+                    terms = self._entry_terms = (
+                        params,
+                        entry_terms(params.order_try, params.qty_decimals),
+                    )
+                qty = entry_quantity_of(terms[1], close)
                 # Positional, in field order (pinned by a test): keywords cost more.
                 intents.append(
                     OrderIntent(

@@ -6,6 +6,8 @@ exponent (compared as text), same reason, same error."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -21,15 +23,23 @@ from btcbot_core.allocation import (
     keeps_whole,
 )
 from btcbot_core.decisions import Reason
+from btcbot_core.market import MarketSnapshot
 from btcbot_core.money import BPS_PER_UNIT, ONE, ZERO
 from btcbot_core.orders import BUY, MARKET, SELL, OrderIntent
 from btcbot_core.pair import Pair
-from btcbot_core.strategies.sma_cross import SmaCrossParams, entry_quantity, entry_quantity_of
+from btcbot_core.strategies.base import StrategyContext
+from btcbot_core.strategies.sma_cross import (
+    SmaCrossParams,
+    SmaCrossStrategy,
+    entry_quantity,
+    entry_quantity_of,
+    entry_terms,
+)
 
 pytestmark = pytest.mark.property
 
 
-def outcome(fn, *args):  # type: ignore[no-untyped-def]
+def outcome(fn: Callable[..., object], *args: object) -> tuple[str, object]:
     try:
         result = fn(*args)
     except Exception as exc:  # the type is what we compare
@@ -123,16 +133,6 @@ def test_budget_is_the_former_arithmetic(
     assert outcome(investable_try, cash, params) == outcome(reference_investable, cash, params)
 
 
-@given(allocation_params())
-def test_fee_divisor_is_one_plus_the_buffer(params: AllocationParams) -> None:
-    assert str(params.fee_divisor) == str(ONE + params.fee_buffer_bps / BPS_PER_UNIT)
-    # Derived, not a field: equality, hashing and the fields' list ignore it.
-    assert params == AllocationParams(
-        params.try_cash_target, params.try_cash_max, params.fee_buffer_bps
-    )
-    assert "fee_divisor" not in {f.name for f in AllocationParams.__attrs_attrs__}
-
-
 _SOL = Pair("SOL", "TRY")
 
 
@@ -180,5 +180,21 @@ positive = st.one_of(
 def test_entry_quantity_is_the_former_arithmetic(order_try: D, close: D, decimals: int) -> None:
     expected = outcome(reference_entry_quantity, order_try, close, decimals)
     assert outcome(entry_quantity, order_try, close, decimals) == expected
-    params = SmaCrossParams(order_try=order_try, qty_decimals=decimals)
-    assert outcome(entry_quantity_of, params.entry_terms, close) == expected
+    assert outcome(entry_quantity_of, entry_terms(order_try, decimals), close) == expected
+
+
+def test_sma_cross_sizes_entries_with_the_parameters_it_holds_now() -> None:
+    # The strategy keeps the parameters' half of the sizing; replacing its parameters must
+    # size the next entry with the new ones, never with the terms kept for the old.
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    strategy = SmaCrossStrategy(SmaCrossParams(order_try=D(1000)))
+    context = StrategyContext(now, MarketSnapshot(now), (_SOL,))
+    close = D("2500.00")
+
+    def entry() -> D | None:
+        proposal = strategy._act(context, [(_SOL, 1, close)], ())
+        return proposal.intents[0].quantity
+
+    assert entry() == entry_quantity(D(1000), close, 8)
+    strategy.params = SmaCrossParams(order_try=D(3000), qty_decimals=4)
+    assert entry() == entry_quantity(D(3000), close, 4) == D("1.2000")
