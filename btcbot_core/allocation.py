@@ -101,9 +101,7 @@ def investable_try(cash: Decimal, params: AllocationParams) -> Decimal:
         free = ZERO
     if params.try_cash_max > ZERO:
         free = min(free, params.try_cash_max - params.try_cash_target)
-    # _kurus without its precision test: a quotient is already rounded to the context's
-    # precision, so that test always passes here.
-    return (free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT)).quantize(_CENT, ROUND_FLOOR)
+    return _kurus(free / (ONE + params.fee_buffer_bps / BPS_PER_UNIT))
 
 
 @attrs.frozen
@@ -151,15 +149,11 @@ def _budget(
                 )
     if size_multiplier == ZERO and why is None:
         why = Reason(AllocationCode.SIZE_MULTIPLIER_ZERO, "risk budget size multiplier is 0")
-    if size_multiplier == ONE:
-        # × 1 gives the budget back (each bound is ZERO or an operation's result, already at
-        # the context's precision), so skip the product; investable is a kuruş value
-        # already (same value, same 0.01 exponent), so skip its flooring too.
-        if budget is investable:
-            return investable, why
-        return budget.quantize(_CENT, ROUND_FLOOR), why
-    # (a product, so _kurus's precision test would always pass: see investable_try)
-    return (budget * size_multiplier).quantize(_CENT, ROUND_FLOOR), why
+    if budget is investable and size_multiplier == ONE:
+        # investable is already a kuruş value: × 1 then flooring to 0.01 gives it back
+        # (same value, same 0.01 exponent), so skip the product and the rounding.
+        return investable, why
+    return _kurus(budget * size_multiplier), why
 
 
 def allocate(
@@ -254,8 +248,7 @@ def keeps_whole(
     :func:`allocate`" (scaled, dropped or unpriced), not "dropped". Raises as it does on a
     bad ``size_multiplier``. The single-intent decision path uses it to skip the general
     walk's bookkeeping; a property test holds it to :func:`allocate`."""
-    if not ZERO <= size_multiplier <= ONE:  # check_range's test: its call costs more
-        check_range("size_multiplier", size_multiplier, ZERO, ONE)
+    check_range("size_multiplier", size_multiplier, ZERO, ONE)
     side = intent.side
     if side is SELL:
         return True

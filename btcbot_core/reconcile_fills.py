@@ -130,11 +130,7 @@ def reconcile_one_fill(order: Order, fill: Fill, now: datetime) -> ReconcilePlan
     except OrderStateError:
         return None
     # (the set itself, not the is_terminal property: a property read is a Python call)
-    status = after.status
-    if status not in TERMINAL_STATUSES:
-        return None
-    # (a moved status is changed()'s first test, without its call: the usual fill cycle)
-    if status is order.status and not changed(order, after):
+    if after.status not in TERMINAL_STATUSES or not changed(order, after):
         return None
     reasons = (fill_applied(after, fill),)
     return ReconcilePlan(

@@ -137,8 +137,7 @@ class SimOrder(FeeAccumulator):
         self.cap_price = cap_price
         self.fresh = True
         self.fill_count = 0
-        # FeeAccumulator.__init__, inlined (a Python call fewer on every order)
-        self.raw_fee = self.fee_paid = self.tax_paid = ZERO
+        FeeAccumulator.__init__(self)
         self.reason = ""
         self.viewed: ExchangeOrder | None = None
 
